@@ -295,7 +295,7 @@ class NeonClient(object):
         items = []
         seen_cursors = set()
         while True:
-            data = self.get(path, query=query) or {}
+            data = self.get(path, query=dict(query)) or {}
             page = data.get(items_key) or []
             items.extend(page)
             pagination = data.get('pagination') or {}

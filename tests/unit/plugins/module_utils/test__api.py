@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) community.neon contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from ansible_collections.community.neon.plugins.module_utils import _api
+from ansible_collections.community.neon.plugins.module_utils._api import (
+    NeonAPIError,
+    NeonClient,
+    RatePacer,
+    RetryBudgetExhausted,
+    backoff_delay,
+    parse_retry_after,
+)
+
+KEY = 'neon-secret-key-abc123'
+
+
+class FakeResponse(object):
+    def __init__(self, status, body=None, headers=None, text=None):
+        self.status_code = status
+        self.headers = requests.structures.CaseInsensitiveDict(headers or {})
+        if text is not None:
+            self.text = text
+        elif body is None:
+            self.text = ''
+        else:
+            self.text = json.dumps(body)
+            self.headers.setdefault('Content-Type', 'application/json')
+
+
+class FakeSession(object):
+    """Answers from a list, one per request; an Exception in the list is raised instead."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = []
+        self.headers = {}
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make_client(answers, budget=60):
+    clock = Clock()
+    session = FakeSession(answers)
+    pacer = RatePacer(rate=1e9, burst=10 ** 6, clock=clock, sleep=clock.sleep)
+    client = NeonClient(KEY, 'http://127.0.0.1:1/api/v2/', retry_budget=budget, session=session,
+                        sleep=clock.sleep, clock=clock, pacer=pacer)
+    return client, session, clock
+
+
+def test_headers_and_json_body():
+    client, session, dummy = make_client([FakeResponse(201, {'id': 'u1'})])
+    resp = client.request('POST', '/projects/auth/user', body={'email': 'a@b.co'})
+    assert resp.status == 201 and resp.data == {'id': 'u1'}
+    assert session.headers['Authorization'] == 'Bearer ' + KEY
+    assert session.headers['User-Agent'].startswith('ansible-community.neon/')
+    method, url, kwargs = session.calls[0]
+    assert (method, url) == ('POST', 'http://127.0.0.1:1/api/v2/projects/auth/user')
+    assert json.loads(kwargs['data']) == {'email': 'a@b.co'}
+    assert kwargs['headers']['Content-Type'] == 'application/json'
+
+
+def test_api_error_carries_code_message_and_request_id_but_not_the_key():
+    client, dummy, dummy2 = make_client([FakeResponse(400, {'code': 'BAD', 'message': 'nope', 'request_id': 'r-1'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.request('POST', '/projects/auth/create', body={})
+    text = str(err.value)
+    assert 'HTTP 400' in text and 'code BAD' in text and 'nope' in text and 'r-1' in text
+    assert 'POST /projects/auth/create' in text
+    assert KEY not in text
+    assert not err.value.ambiguous
+
+
+def test_html_502_on_read_is_retried_and_summarized_when_budget_runs_out():
+    page = '<html><body><h1>502 Bad Gateway</h1></body></html>'
+    answers = [FakeResponse(502, text=page, headers={'Content-Type': 'text/html', 'x-request-id': 'rq-9'})] * 50
+    client, session, clock = make_client(answers, budget=5)
+    with pytest.raises(RetryBudgetExhausted) as err:
+        client.get('/projects/p1')
+    text = str(err.value)
+    assert 'HTTP 502' in text and 'gave up after' in text and 'rq-9' in text
+    assert sum(clock.sleeps) <= 5
+    assert len(session.calls) > 1
+
+
+def test_html_error_body_becomes_a_readable_message():
+    page = '<html><body><h1>Forbidden by proxy</h1></body></html>'
+    client, dummy, dummy2 = make_client([FakeResponse(418, text=page, headers={'Content-Type': 'text/html'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.get('/projects/p1')
+    assert 'text/html response: Forbidden by proxy' in str(err.value)
+
+
+@pytest.mark.parametrize('status', [423, 429])
+def test_refused_writes_are_retried(status):
+    client, session, dummy = make_client([FakeResponse(status, {'code': '', 'message': 'wait'}), FakeResponse(201, {'id': 'x'})])
+    assert client.request('POST', '/x', body={}).status == 201
+    assert len(session.calls) == 2
+    assert client.retry_count == 1
+
+
+@pytest.mark.parametrize('status', [500, 502, 503, 504])
+def test_failed_write_is_ambiguous_and_not_repeated(status):
+    client, session, dummy = make_client([FakeResponse(status, {'code': '', 'message': 'oops'}), FakeResponse(201, {})])
+    with pytest.raises(NeonAPIError) as err:
+        client.request('POST', '/x', body={})
+    assert err.value.ambiguous
+    assert len(session.calls) == 1
+
+
+def test_dropped_connection_on_write_is_ambiguous():
+    client, session, dummy = make_client([requests.exceptions.ConnectionError('Connection aborted.')])
+    with pytest.raises(NeonAPIError) as err:
+        client.request('DELETE', '/x')
+    assert err.value.ambiguous
+    assert len(session.calls) == 1
+
+
+def test_connection_refused_on_write_is_retried():
+    refused = requests.exceptions.ConnectionError('NewConnectionError: [Errno 111] Connection refused')
+    client, session, dummy = make_client([refused, FakeResponse(201, {'id': 'x'})])
+    assert client.request('POST', '/x', body={}).status == 201
+    assert len(session.calls) == 2
+
+
+def test_timeout_on_read_is_retried():
+    client, session, dummy = make_client([requests.exceptions.ReadTimeout('slow'), FakeResponse(200, {'ok': True})])
+    assert client.get('/x') == {'ok': True}
+    assert len(session.calls) == 2
+
+
+def test_retry_after_is_honoured():
+    client, dummy, clock = make_client([FakeResponse(429, {'message': 'slow down'}, headers={'Retry-After': '3'}),
+                                        FakeResponse(200, {})])
+    client.get('/x')
+    assert clock.sleeps == [3.0]
+
+
+def test_retry_after_longer_than_budget_fails_at_once_with_reason():
+    client, session, clock = make_client([FakeResponse(429, {'message': 'slow'}, headers={'Retry-After': '120'})], budget=10)
+    with pytest.raises(RetryBudgetExhausted) as err:
+        client.get('/x')
+    assert 'rate-limiting' in str(err.value)
+    assert clock.sleeps == [] and len(session.calls) == 1
+
+
+def test_locked_message_names_the_lock():
+    client, dummy, dummy2 = make_client([FakeResponse(423, {'message': 'project locked'})] * 100, budget=3)
+    with pytest.raises(RetryBudgetExhausted) as err:
+        client.request('POST', '/projects/p/branches/b/auth', body={})
+    assert 'locked' in str(err.value)
+
+
+def test_zero_budget_means_no_retry():
+    client, session, dummy = make_client([FakeResponse(503, {'message': 'x'}), FakeResponse(200, {})], budget=0)
+    with pytest.raises(RetryBudgetExhausted):
+        client.get('/x')
+    assert len(session.calls) == 1
+
+
+def test_404_with_missing_ok_is_none():
+    client, dummy, dummy2 = make_client([FakeResponse(404, {'message': 'not found'})])
+    assert client.get('/x', missing_ok=True) is None
+
+
+def test_pagination_follows_cursor_and_next():
+    client, session, dummy = make_client([
+        FakeResponse(200, {'projects': [{'id': 'a'}, {'id': 'b'}], 'pagination': {'cursor': 'b'}}),
+        FakeResponse(200, {'projects': [{'id': 'c'}], 'pagination': {'cursor': 'c'}}),
+        FakeResponse(200, {'projects': [], 'pagination': {'cursor': 'c'}}),
+    ])
+    assert [p['id'] for p in client.paginate('/projects', 'projects')] == ['a', 'b', 'c']
+    assert session.calls[1][2]['params']['cursor'] == 'b'
+
+    client, session, dummy = make_client([
+        FakeResponse(200, {'branches': [{'id': 'br-1'}], 'pagination': {'next': 'n1'}}),
+        FakeResponse(200, {'branches': [{'id': 'br-2'}]}),
+    ])
+    assert [b['id'] for b in client.paginate('/projects/p/branches', 'branches', page_size=1)] == ['br-1', 'br-2']
+    assert session.calls[0][2]['params']['limit'] == 1
+    assert session.calls[1][2]['params'] == {'limit': 1, 'cursor': 'n1'}
+
+
+def test_pagination_stops_on_a_repeated_cursor():
+    page = FakeResponse(200, {'branches': [{'id': 'br-1'}], 'pagination': {'next': 'same'}})
+    client, session, dummy = make_client([page, page, page])
+    assert len(client.paginate('/projects/p/branches', 'branches')) == 2
+    assert len(session.calls) == 2
+
+
+@pytest.mark.parametrize('status, hint', [(401, 'rejected the API key'), (403, 'not allowed')])
+def test_auth_errors_explain_and_never_show_the_key(status, hint):
+    client, dummy, dummy2 = make_client([FakeResponse(status, {'message': 'token %s invalid' % 'x'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.get('/projects/p')
+    assert hint in str(err.value)
+    assert KEY not in str(err.value)
+
+
+def test_parse_retry_after_seconds_and_http_date():
+    assert parse_retry_after('7') == 7.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after('soon') is None
+    assert parse_retry_after('Thu, 01 Jan 2026 00:00:10 GMT', now=1767225600.0) == pytest.approx(10.0)
+    assert parse_retry_after('Thu, 01 Jan 2026 00:00:10 GMT', now=1767225700.0) == 0.0
+
+
+def test_backoff_grows_exponentially_with_jitter_and_cap():
+    assert backoff_delay(0, rng=lambda: 1.0) == _api.BACKOFF_BASE
+    assert backoff_delay(3, rng=lambda: 1.0) == _api.BACKOFF_BASE * 8
+    assert backoff_delay(30, rng=lambda: 1.0) == _api.BACKOFF_CAP
+    assert backoff_delay(5, rng=lambda: 0.0) == 0.05
+
+
+def test_pacer_keeps_under_the_rate():
+    clock = Clock()
+    pacer = RatePacer(rate=10.0, burst=5, clock=clock, sleep=clock.sleep)
+    for dummy in range(25):
+        pacer.acquire()
+    # 5 free in the burst, the other 20 at 10 a second.
+    assert sum(clock.sleeps) == pytest.approx(2.0)
