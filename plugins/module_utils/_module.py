@@ -98,6 +98,7 @@ class NeonModule(object):
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.warnings = []
+        self._returned_secrets = set()
         self._client = None
         self._check_connection_options()
         for option in self.id_options:
@@ -153,10 +154,19 @@ class NeonModule(object):
         return self._client
 
     def hide(self, *secrets):
-        """Mask secrets the API returned in every message of this run (not in returned values)."""
+        """Mask secrets (a database password, say) in everything this run prints, returned values included."""
         for secret in secrets:
             if secret:
                 self.module.no_log_values.add(secret)
+
+    def hide_returned(self, *secrets):
+        """Mask secrets the module returns under a documented key (API keys it minted) everywhere else.
+
+        They stay masked in failures; on success they are unmasked so the documented return key carries them.
+        Messages, warnings and diffs never contain them by construction; tasks use no_log to hide the result.
+        """
+        self.hide(*secrets)
+        self._returned_secrets.update(s for s in secrets if s)
 
     def fail_api(self, error, context=None, **kwargs):
         msg = str(error)
@@ -167,6 +177,7 @@ class NeonModule(object):
         self.fail(msg, api_error=result)
 
     def exit(self, **result):
+        self.module.no_log_values.difference_update(self._returned_secrets)
         self.module.exit_json(**result)
 
     # -- resolution of branch and database -------------------------------------------------------

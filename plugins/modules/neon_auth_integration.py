@@ -236,7 +236,7 @@ class Integration(object):
             return existing, None, False
         data = resp.data or {}
         keys = dict((k, data.get(k) or '') for k in SECRET_KEYS)
-        self.neon.hide(*keys.values())
+        self.neon.hide_returned(*keys.values())
         # The create answer lacks the branch, database and dates; one read completes the result.
         created = self.read() or public_fields(data)
         created.setdefault('branch_id', self.branch)
