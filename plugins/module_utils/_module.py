@@ -225,11 +225,18 @@ class NeonModule(object):
                 self.fail('Database %s does not exist on branch %s of project %s (it has: %s)' % (
                     database_name, branch_id, project_id, ', '.join(sorted(n for n in names if n)) or 'none'))
             return database_name, 'given'
-        if 'neondb' in names:
-            return 'neondb', 'default'
-        if names:
-            return names[0], 'default'
+        name = default_database_name(names)
+        if name:
+            return name, 'default'
         self.fail('Branch %s of project %s has no database' % (branch_id, project_id))
+
+
+def default_database_name(names):
+    """The database Neon uses when none is named: `neondb` if the branch has it, else its first one (None if none)."""
+    names = [name for name in names if name]
+    if 'neondb' in names:
+        return 'neondb'
+    return names[0] if names else None
 
 
 def diff_of(before, after, secret_keys=()):
