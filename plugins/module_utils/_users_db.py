@@ -230,7 +230,8 @@ def read_users(driver, url, provider, emails, ids=(), timeout=30):
         raise UsersDBError('no PostgreSQL driver: install %s' % MISSING_DRIVER)
     try:
         connection = connect(driver, url, timeout)
-    except Exception as exc:  # pylint: disable=broad-except - each driver has its own error classes
+    # Each driver has its own error classes, so any exception is a driver failure here.
+    except Exception as exc:  # pylint: disable=broad-except
         raise UsersDBError('could not connect to the database (%s): %s' % (driver, sanitize(exc, secrets)))
     try:
         cursor = connection.cursor()
@@ -242,12 +243,13 @@ def read_users(driver, url, provider, emails, ids=(), timeout=30):
             table = 'neon_auth.users_sync' if provider == STACK else 'neon_auth."user"'
             raise UsersDBError('the database has no %s table: Neon Auth keeps its users in another database '
                                '(set database_name), or it is not set up' % table, missing_table=True)
-        raise UsersDBError('could not read the users (%s, SQLSTATE %s): %s' % (driver, state or 'unknown',
-                                                                                  sanitize(exc, secrets)))
+        raise UsersDBError('could not read the users (%s, SQLSTATE %s): %s'
+                           % (driver, state or 'unknown', sanitize(exc, secrets)))
     finally:
         try:
             connection.close()
-        except Exception:  # pylint: disable=broad-except - closing is best effort
+        # Closing is best effort: the users were read already.
+        except Exception:  # pylint: disable=broad-except
             pass
     return ExistingUsers(row_to_user(row) for row in rows)
 
