@@ -416,16 +416,18 @@ class BranchAuthConfig(object):
     def converge_sections(self, options):
         """Bring every section the user gave options for to the wanted state.
 
-        Per section: one read (GET .../plugins is shared), then one PATCH with only the fields that differ.
+        Every section given is read first (GET .../plugins once for both plugins it holds), then each one that
+        differs gets one PATCH with only the fields that differ.
         Returns (before, after, updated), each keyed by section name, in the options' shape.
         """
-        before, after, updated = {}, {}, {}
+        plans = []
         for section in SETTINGS_SECTIONS:
             wanted = section.wanted(options.get(section.name))
-            if not wanted:
-                continue
-            current = self.read_section(section)
-            changes = differences(wanted, current)
+            if wanted:
+                current = self.read_section(section)
+                plans.append((section, wanted, current, differences(wanted, current)))
+        before, after, updated = {}, {}, {}
+        for section, wanted, current, changes in plans:
             before[section.name] = section.as_option(current)
             state = dict(current)
             if changes:

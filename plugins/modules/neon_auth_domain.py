@@ -18,7 +18,7 @@ description:
   - Each missing domain is added with one request; all removals are sent as one batch request.
   - With O(exclusive=true), the list becomes exactly the domains given.
 author:
-  - community.neon contributors
+  - community.neon contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.neon._neon
   - community.neon._neon.actiongroup

@@ -172,8 +172,8 @@ def test_email_provider_options():
                                                     sender_email='a@example.com', sender_name='App')
     # Unset reads as shared; fields of the other type and redacted (empty) values are dropped.
     assert email_provider_options(None) == dict(type='shared')
-    assert email_provider_options(dict(type='shared', host='h', sender_name='App')) == dict(type='shared',
-                                                                                           sender_name='App')
+    shared = dict(type='shared', host='h', sender_name='App')
+    assert email_provider_options(shared) == dict(type='shared', sender_name='App')
     assert email_provider_options(dict(type='standard', host='', password='')) == dict(type='standard')
 
 
