@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this file
 # Shared by scripts/setup, scripts/test and scripts/demo. Sourcing it only defines variables and functions.
 # Functions return non-zero on failure (they never exit), so an interactive shell that sources it survives.
 
@@ -264,7 +264,7 @@ neon_emulator_stop() {
     return 0
 }
 
-# neon_setup [--main-only]: everything both commands need. Safe to run again: fast when nothing changed.
+# neon_setup [--all|--main-only]: everything both commands need (--all, the default), or only .venv. Safe to run again: fast when nothing changed.
 # Serialised with a lock, so ./scripts/demo and ./scripts/test started together do not build the same venv twice.
 neon_setup() {
     mkdir -p "$NEON_BUILD"
@@ -276,7 +276,11 @@ neon_setup() {
 
 _neon_setup_locked() {
     local main_only=0 main_python oldest_python main_pin started=$SECONDS
-    [[ ${1:-} == --main-only ]] && main_only=1
+    case ${1:---all} in
+        --all) ;;
+        --main-only) main_only=1 ;;
+        *) neon_error "neon_setup: unknown option $1 (use --all or --main-only)"; return 2 ;;
+    esac
     main_python=$(neon_pick_main_python) || return 1
     if [[ $(neon_python_version "$main_python") == 3.11 ]]; then
         main_pin=$NEON_CORE_PIN_PY311
