@@ -53,11 +53,13 @@ options:
   password:
     description:
       - The SMTP password. Never shown, compared or put in a diff.
-      - Sent when the provider becomes V(standard), and on every run with O(update_password=always).
+      - Sent when the provider becomes V(standard), along with every other update of the provider, and on every run
+        with O(update_password=always).
     type: str
   update_password:
     description:
-      - V(on_create) sends O(password) only when the provider becomes V(standard).
+      - V(on_create) sends O(password) when the provider becomes V(standard) and along with other changes; the
+        password alone never causes an update.
       - V(always) sends it on every run, so the task always reports a change (use it to rotate the password).
     type: str
     choices: [always, on_create]
@@ -79,8 +81,9 @@ options:
     type: str
 notes:
   - Neon's documents disagree on whether updating a V(standard) provider keeps the fields left out (Neon's SDK says
-    Better Auth merges them). Whenever an update is sent, it therefore carries every field of the task, changed or
-    not; only the password follows O(update_password).
+    Better Auth merges them; other sources say the whole configuration is replaced). Whenever an update is sent, it
+    therefore carries every field of the task, changed or not, O(password) included when given. Where Neon requires
+    the whole configuration, give all six fields.
   - When Neon returns the SMTP host or user name redacted (empty), that field cannot be compared; it is sent along with
     the next update instead.
 seealso:
@@ -265,12 +268,13 @@ class EmailProvider(object):
             return body, dict((k, v) for k, v in wanted.items() if k != 'password')
         comparable = dict((k, v) for k, v in wanted.items() if not (k in MAYBE_REDACTED and k not in current))
         changes = differences(comparable, current)
-        send_password = kind == 'standard' and self.params['update_password'] == 'always' and self.params['password']
-        if not changes and not send_password:
+        always = self.params['update_password'] == 'always'
+        if not changes and not (always and kind == 'standard' and self.params['password']):
             return None, comparable
         body = dict(type=kind)
         body.update(wanted)
-        if send_password:
+        if kind == 'standard' and self.params['password']:
+            # Sent along with any update: where Neon replaces rather than merges, leaving it out would lose it.
             body['password'] = self.params['password']
             self.password_sent = True
         return body, comparable
@@ -285,8 +289,10 @@ class EmailProvider(object):
             now = self.read(fresh=True)
             return now['type'] == body['type'] and not differences(comparable, now)
 
-        answer = self.config.write('PATCH', '/email_provider', 'update the email provider', body=body,
-                                   expect=(200, 204), applied=applied)
+        what = 'update the email provider'
+        if body['type'] == 'standard' and set(SMTP_STANDARD_FIELDS) - set(body):
+            what += ' (Neon may need the whole SMTP configuration, password included, in each update)'
+        answer = self.config.write('PATCH', '/email_provider', what, body=body, expect=(200, 204), applied=applied)
         if answer is not None and isinstance(answer.data, dict) and answer.data.get('type'):
             hide_secrets(self.neon, answer.data, EMAIL_SECRET_KEYS)
             confirmed = email_provider_options(answer.data)

@@ -40,14 +40,27 @@ def test_switch_to_standard_then_nothing(auth, run_module):
     assert PASSWORD not in again['_raw']
 
 
-def test_one_field_changed_sends_the_task_fields_but_not_the_password(auth, run_module):
+def test_one_field_changed_sends_every_task_field_password_included(auth, run_module):
     auth.email = dict(STORED)
     args = dict(SMTP)
     args['port'] = 2525
     result = run(run_module, **args)
-    assert result['changed'] is True and result['password_sent'] is False
+    assert result['changed'] is True and result['password_sent'] is True
     body = auth.writes()[0][2]
-    assert body['port'] == 2525 and 'password' not in body and body['type'] == 'standard'
+    assert body == dict(SMTP, port=2525)
+    assert PASSWORD not in result['_raw']
+
+
+def test_password_alone_never_causes_an_update(auth, run_module):
+    auth.email = dict(STORED)
+    result = run(run_module, password='a-different-one')
+    assert result['changed'] is False and result['password_sent'] is False and auth.writes() == []
+
+
+def test_partial_update_without_password_leaves_it_out(auth, run_module):
+    auth.email = dict(STORED)
+    result = run(run_module, port=2525)
+    assert result['password_sent'] is False and auth.writes()[0][2] == dict(type='standard', port=2525)
     assert auth.email['password'] == PASSWORD
 
 
