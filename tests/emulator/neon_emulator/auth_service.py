@@ -11,6 +11,7 @@ its database (see :mod:`neon_emulator.auth_db` for the ``project_config`` row).
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from neon_emulator import auth_db
@@ -134,20 +135,24 @@ def copy_to_child(emulator, project, parent, child):
 
 
 def apply_seed(emulator, seeded_auth):
-    """Create schema and users for branches whose seed enables Neon Auth."""
+    """Schema and users of branches whose seed enables Neon Auth, written when their database is first created."""
     for project, branch, users in seeded_auth:
         integration = branch.auth
         owner = branch.databases[integration.db_name].owner_name
-        with emulator.databases.connect(branch, integration.db_name) as conn:
-            auth_db.create_schema(conn, integration.auth_provider, owner, branch.endpoint_id, project.name)
-            for user in users:
-                if integration.auth_provider == 'better_auth':
-                    user_id = auth_db.better_auth_insert_user(conn, user['email'], user.get('name'), user.get('id'))
-                    if user.get('roles'):
-                        auth_db.better_auth_set_roles(conn, user_id, user['roles'])
-                else:
-                    auth_db.stack_insert_user(conn, user.get('id') or str(uuid.uuid4()), user['email'], user.get('name'),
-                                              deleted=bool(user.get('deleted')))
+        emulator.databases.set_initializer(branch, integration.db_name, functools.partial(
+            _seed_database, integration.auth_provider, owner, branch.endpoint_id, project.name, users))
+
+
+def _seed_database(auth_provider, owner, endpoint_id, app_name, users, conn):
+    auth_db.create_schema(conn, auth_provider, owner, endpoint_id, app_name)
+    for user in users:
+        if auth_provider == 'better_auth':
+            user_id = auth_db.better_auth_insert_user(conn, user['email'], user.get('name'), user.get('id'))
+            if user.get('roles'):
+                auth_db.better_auth_set_roles(conn, user_id, user['roles'])
+        else:
+            auth_db.stack_insert_user(conn, user.get('id') or str(uuid.uuid4()), user['email'], user.get('name'),
+                                      deleted=bool(user.get('deleted')))
 
 
 def _duplicate(emulator):

@@ -6,8 +6,9 @@
 * Every (project, branch, database) maps to a real database ``nemu_<hash>_<name>``
   (the hash keeps it unique and inside PostgreSQL's 63-byte limit).
 * A real database is created the first time something needs it (connection
-  URI, Neon Auth, a branch copy): starting and resetting stay fast however
-  large the seed is.  ``CREATE DATABASE ... TEMPLATE parent`` copies a branch.
+  URI, Neon Auth, a branch copy), then its initializer (seed content) runs:
+  starting and resetting stay fast however large the seed is.
+  ``CREATE DATABASE ... TEMPLATE parent`` copies a branch.
 * Emulated roles are real login roles with the same name, one random password
   per role per emulator run.  Roles are cluster-wide, so all projects share
   them; the emulator never drops them.
@@ -40,6 +41,7 @@ class Databases:
     def __init__(self, cluster):
         self.cluster = cluster
         self._materialized = set()
+        self._initializers = {}
         self._passwords = {}
         self._server_version = None
         self._superuser = None
@@ -52,12 +54,13 @@ class Databases:
             for name in names:
                 conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(sql.Identifier(name)))
         self._materialized.clear()
+        self._initializers.clear()
+
+    def set_initializer(self, branch, database_name, initializer):
+        """Run ``initializer(conn)`` (superuser connection to the new database) right after it is created."""
+        self._initializers[real_database_name(branch.project_id, branch.id, database_name)] = initializer
 
     # -- one branch database ---------------------------------------------------------------------------------
-    def is_materialized(self, branch, database_name):
-        """True when the real database exists already."""
-        return real_database_name(branch.project_id, branch.id, database_name) in self._materialized
-
     def ensure(self, branch, database_name):
         """Create the real database of ``branch``/``database_name`` if needed; return its name."""
         real = real_database_name(branch.project_id, branch.id, database_name)
@@ -68,13 +71,18 @@ class Databases:
             self._ensure_roles(conn, branch)
             conn.execute(self._create_sql(real, owner, 'template1'))
         self._materialized.add(real)
+        initializer = self._initializers.pop(real, None)
+        if initializer is not None:
+            with self.cluster.admin_connect(real) as conn:
+                initializer(conn)
         return real
 
     def copy(self, parent, child, database_name):
-        """Create the child's database as a copy of the parent's (only when the parent's exists)."""
-        if not self.is_materialized(parent, database_name):
-            return False
+        """Create the child's database as a copy of the parent's (when the parent's exists or has seed content)."""
         source = real_database_name(parent.project_id, parent.id, database_name)
+        if source not in self._materialized and source not in self._initializers:
+            return False
+        self.ensure(parent, database_name)
         target = real_database_name(child.project_id, child.id, database_name)
         owner = child.databases[database_name].owner_name
         deadline = time.monotonic() + _COPY_WAIT_SECONDS
