@@ -127,7 +127,7 @@ integration:
     created_at: "2026-02-26T04:29:05Z"
     base_url: https://ep-example.neonauth.us-east-1.aws.neon.tech/neondb/auth
     jwks_url: https://ep-example.neonauth.us-east-1.aws.neon.tech/neondb/auth/.well-known/jwks.json
-keys:
+sdk_keys:
   description:
     - The keys Neon returns when the integration is created, and only then (Neon never shows them again).
     - Empty strings for V(better_auth), which has no SDK keys. These are secrets; use C(no_log) on the task.
@@ -268,7 +268,7 @@ class Integration(object):
         created, keys, changed = self.create()
         self.result['changed'] = changed
         if keys is not None:
-            self.result['keys'] = keys
+            self.result['sdk_keys'] = keys
         else:
             # Created by someone else, or unconfirmed: it must still be what was asked.
             self.check_matches(created)

@@ -5,7 +5,7 @@
 NEON_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NEON_VENV=$NEON_ROOT/.venv
 NEON_VENV_OLDEST=$NEON_ROOT/.venv-oldest
-NEON_BUILD=$NEON_ROOT/.build
+NEON_BUILD=${NEON_BUILD:-$NEON_ROOT/.build}   # set NEON_BUILD to run several test runs side by side
 NEON_COLLECTIONS_DIR=$NEON_BUILD/collections            # ANSIBLE_COLLECTIONS_PATH of the build copy used with .venv
 NEON_COPY=$NEON_COLLECTIONS_DIR/ansible_collections/community/neon
 NEON_COLLECTIONS_DIR_OLDEST=$NEON_BUILD/collections-oldest   # a second copy for .venv-oldest (its own ansible-test venvs)

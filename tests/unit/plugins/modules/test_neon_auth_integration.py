@@ -37,7 +37,7 @@ def test_creates_better_auth_on_the_default_branch(neon, run_module):
     assert result['branch_id'] == MAIN and result['branch_chosen'] == 'default'
     assert result['integration']['base_url'] == BETTER['base_url']
     assert result['database_name'] == 'neondb'
-    assert result['keys'] == {'pub_client_key': '', 'secret_server_key': ''}
+    assert result['sdk_keys'] == {'pub_client_key': '', 'secret_server_key': ''}
     assert neon.writes() == [('POST', AUTH_PATH, {'auth_provider': 'better_auth'})]
     assert result['diff']['before'] == {} and 'pub_client_key' not in result['diff']['after']
 
@@ -47,7 +47,7 @@ def test_existing_integration_is_not_changed(neon, run_module):
     neon.on('GET', AUTH_PATH, (200, BETTER))
     result = run(run_module)
     assert result['changed'] is False
-    assert 'keys' not in result
+    assert 'sdk_keys' not in result
     assert neon.writes() == []
 
 
@@ -105,7 +105,7 @@ def test_stack_create_returns_keys_once_and_never_in_diff_or_msg(neon, run_modul
     neon.on('POST', '/projects/auth/create', (201, CREATED_STACK))
     result = run(run_module, auth_provider='stack', role_name='neondb_owner', diff=True)
     assert result['changed'] is True
-    assert result['keys']['secret_server_key'] == 'ssk_secret_srv_654'
+    assert result['sdk_keys']['secret_server_key'] == 'ssk_secret_srv_654'
     assert 'ssk_secret_srv_654' not in str(result['diff']) and 'ssk_secret_srv_654' not in str(result['integration'])
     body = neon.writes()[0][2]
     assert body == {'auth_provider': 'stack', 'project_id': PROJECT, 'branch_id': MAIN, 'role_name': 'neondb_owner'}
