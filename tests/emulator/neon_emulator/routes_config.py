@@ -70,19 +70,17 @@ CONFIG_BEHAVIOUR = {
 }
 
 
-def register_behaviour():
-    """Add CONFIG_BEHAVIOUR to the emulator's behaviour registry (idempotent)."""
-    for key, (default, check, dummy) in CONFIG_BEHAVIOUR.items():
-        Behaviour.DEFAULTS.setdefault(key, default)
-        Behaviour.CHECKS.setdefault(key, check)
+def _register_behaviour():
+    for key, (default, check, dummy_description) in CONFIG_BEHAVIOUR.items():
+        Behaviour.register(key, default, check)
 
 
-register_behaviour()
+_register_behaviour()
 
 
 def behaviour(ctx, key):
-    """Current value of one of CONFIG_BEHAVIOUR (its default until a test sets it)."""
-    return ctx.behaviour.all().get(key, CONFIG_BEHAVIOUR[key][0])
+    """Current value of one of CONFIG_BEHAVIOUR."""
+    return ctx.behaviour.get(key)
 
 
 # -- defaults of a fresh Better Auth branch --------------------------------------------------------------------

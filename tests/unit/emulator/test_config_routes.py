@@ -616,6 +616,13 @@ def test_behaviour_keys_are_registered_and_checked(api):
         assert response.status_code == 400 and key in response.json()['message']
 
 
+def test_behaviour_keys_take_start_values(api):  # pylint: disable=unused-argument
+    controls = importlib.import_module('neon_emulator.controls')  # registered once routes_config is imported (api does)
+    behaviour = controls.Behaviour({'smtp_delivery': 'fail', 'duplicate_oauth_provider_status': 200})
+    assert behaviour.get('smtp_delivery') == 'fail' and behaviour.get('duplicate_oauth_provider_status') == 200
+    assert behaviour.get('email_provider_unset') == 'not_found'
+
+
 def test_branch_create_copies_the_configuration(branch):
     branch.ok('POST', '/domains', {'domain': 'https://app.example.com', 'auth_provider': 'better_auth'}, status=201)
     branch.ok('POST', '/oauth_providers', {'id': 'github', 'client_id': 'gh-id', 'client_secret': SECRET})
