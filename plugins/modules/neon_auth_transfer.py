@@ -223,15 +223,15 @@ class Transfer(object):
                 if now_state == INITIATED:
                     self.neon.fail_api(exc, 'Neon did not confirm the transfer request. The transfer is now pending, '
                                             'but its confirmation URL was not returned: run the task again with '
-                                            'force=true to request a new URL', integration=now)
+                                            'force=true to request a new URL')
                 self.neon.fail_api(exc, 'Neon did not confirm the transfer request and no transfer is pending: run '
-                                        'the task again', integration=now)
+                                        'the task again')
             if state == INITIATED:
                 self.neon.fail_api(exc, 'Neon refused a new confirmation URL for the pending transfer of project %s. '
                                         'Use the URL returned when the transfer was started, or run without force to '
-                                        'keep waiting for it' % self.project_id, integration=now)
+                                        'keep waiting for it' % self.project_id)
             self.neon.fail_api(exc, 'Could not start the transfer of the Stack Auth project of project %s'
-                               % self.project_id, integration=now)
+                               % self.project_id)
         url = resp.data.get('url') if isinstance(resp.data, dict) else None
         if not url or not isinstance(url, str):
             self.neon.fail('Neon accepted the transfer request but returned no confirmation URL. ' + PENDING_HINT)
