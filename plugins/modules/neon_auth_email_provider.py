@@ -285,7 +285,12 @@ class EmailProvider(object):
         after.update((k, v) for k, v in body.items() if k not in EMAIL_SECRET_KEYS)
         after = email_provider_options(after)
 
+        verifiable = body['type'] != current['type'] or bool(differences(comparable, current))
+
         def applied():
+            # The password cannot be read back: with nothing else in the request, the outcome stays unknown.
+            if not verifiable:
+                return False
             now = self.read(fresh=True)
             return now['type'] == body['type'] and not differences(comparable, now)
 

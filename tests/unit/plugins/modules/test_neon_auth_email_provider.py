@@ -153,3 +153,20 @@ def test_bad_input(auth, run_module):
                   "test_recipient 'x@'", 'host is empty'):
         assert words in result['msg']
     assert 'do not give host' in run(run_module, type='shared', host='smtp.example.com')['msg']
+
+
+def test_ambiguous_password_only_update_fails(auth, run_module):
+    import requests
+    auth.email = dict(STORED)
+    auth.fault('PATCH', '/email_provider', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
+    result = run(run_module, password='rotated-pass-123', update_password='always')
+    assert result['failed'] is True and 'Could not update the email provider' in result['msg']
+    assert 'rotated-pass-123' not in result['_raw']
+
+
+def test_ambiguous_update_read_back(auth, run_module):
+    import requests
+    auth.email = dict(STORED)
+    auth.fault('PATCH', '/email_provider', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
+    result = run(run_module, sender_name='Renamed')
+    assert 'failed' not in result and result['changed'] is True and auth.email['sender_name'] == 'Renamed'

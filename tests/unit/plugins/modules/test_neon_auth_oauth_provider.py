@@ -156,3 +156,13 @@ def test_bad_input(auth, run_module):
     assert auth.calls == []
     result = run(run_module, id='google', client_id='cid')
     assert 'needs client_secret' in result['msg'] and auth.writes() == []
+
+
+def test_ambiguous_secret_only_update_fails(auth, run_module):
+    import requests
+    auth.providers['google'] = dict(id='google', type='standard', client_id='cid-1', client_secret='old')
+    auth.fault('PATCH', '/oauth_providers/google', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
+    result = run(run_module, update_secret='always', **GOOGLE)
+    assert result['failed'] is True and 'Could not update the OAuth provider google' in result['msg']
+    assert SECRET not in result['_raw']
+    assert auth.write_paths() == ['PATCH /oauth_providers/google']
