@@ -8,7 +8,8 @@ Every setting lives in the branch database's ``neon_auth.project_config`` row
 data.  The API speaks snake_case; the ``_to_api``/``_to_row`` helpers below
 translate.  Stored layout:
 
-* ``trusted_origins``: ``["https://app.example.com", ...]`` (canonical: lowercase scheme and host, no trailing slash)
+* ``trusted_origins``: ``["https://app.example.com", ...]`` (canonical: lowercase scheme and host, no default port,
+  no trailing slash)
 * ``social_providers``: ``[{"id": "google", "isShared": true}, {"id": "github", "isShared": false,
   "clientId": ..., "clientSecret": ...}]`` (``tenantId`` for microsoft)
 * ``email_provider``: NULL (never configured), ``{"type": "shared", "senderEmail"?, "senderName"?}`` or
@@ -43,6 +44,7 @@ SHARED_OAUTH_PROVIDER_IDS = ('google', 'github', 'vercel')
 WEBHOOK_EVENTS = ('user.before_create', 'user.created', 'send.otp', 'send.magic_link', 'organization.invitation.created',
                   'organization.invitation.accepted', 'phone_number.verified')
 INT32_MAX = 2147483647
+DEFAULT_PORTS = {'http': 80, 'https': 443}
 SMTP_FAILURE_MESSAGE = 'SMTP error: 535 5.7.8 authentication failed (emulated delivery failure)'
 
 
@@ -333,9 +335,13 @@ def _http_url(value, field, origin_only):
 
 
 def canonical_domain(value, field='domain'):
-    """``HTTPS://App.Example.COM/`` -> ``https://app.example.com`` (wildcard hosts such as ``*.example.com`` pass)."""
+    """``HTTPS://App.Example.COM:443/`` -> ``https://app.example.com`` (wildcard hosts such as ``*.example.com`` pass)."""
     parts = _http_url(value, field, origin_only=True)
-    return ('%s://%s%s' % (parts.scheme.lower(), parts.netloc.lower(), parts.path)).rstrip('/')
+    scheme = parts.scheme.lower()
+    host = parts.netloc.lower()
+    if parts.port == DEFAULT_PORTS[scheme]:
+        host = host.rsplit(':', 1)[0]
+    return ('%s://%s%s' % (scheme, host, parts.path)).rstrip('/')
 
 
 def _check_provider_matches(body, integration):

@@ -247,7 +247,10 @@ def test_add_domain_is_201_without_body_and_canonical(branch):
     assert (code, payload, response.content) == (201, None, b'')
     branch.ok('POST', '/domains', {'domain': 'https://*.preview.example.com', 'auth_provider': 'better_auth'}, status=201)
     branch.ok('POST', '/domains', {'domain': 'http://localhost:3000/app/', 'auth_provider': 'better_auth'}, status=201)
-    expected = ['https://app.example.com', 'https://*.preview.example.com', 'http://localhost:3000/app']
+    branch.ok('POST', '/domains', {'domain': 'https://Api.Example.com:443', 'auth_provider': 'better_auth'}, status=201)
+    branch.ok('POST', '/domains', {'domain': 'http://api.example.com:443', 'auth_provider': 'better_auth'}, status=201)
+    expected = ['https://app.example.com', 'https://*.preview.example.com', 'http://localhost:3000/app', 'https://api.example.com',
+                'http://api.example.com:443']
     assert branch.ok('GET', '/domains') == {'domains': [{'domain': item, 'auth_provider': 'better_auth'} for item in expected]}
     assert branch.row()['trusted_origins'] == expected
 
