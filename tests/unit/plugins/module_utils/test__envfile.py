@@ -238,6 +238,16 @@ def test_a_symbolic_link_is_followed_and_kept(tmp_path):
     assert target.read_text() == 'A=1\nB=2\n'
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason='only root can give a file to another user')
+def test_replacing_keeps_owner_and_group(tmp_path):
+    path = tmp_path / '.env'
+    path.write_text('A=1\n')
+    os.chown(str(path), 4321, 4322)
+    set_variables(str(path), {'A': '2'})
+    assert (os.stat(str(path)).st_uid, os.stat(str(path)).st_gid) == (4321, 4322)
+    assert mode_of(str(path)) == 0o600
+
+
 def test_refuses_unwritable_values_before_touching_the_file(tmp_path):
     path = tmp_path / '.env'
     with pytest.raises(EnvFileError):
