@@ -144,20 +144,27 @@ class Emulator:
             self._http.server_close()
             self.cluster.stop()
             raise
-        self._thread = threading.Thread(target=self._http.serve_forever, name='neon-emulator-http', daemon=True)
+        # A short poll interval makes stop() (and so SIGTERM) quick.
+        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={'poll_interval': 0.05},
+                                        name='neon-emulator-http', daemon=True)
         self._thread.start()
         host, port = self._http.server_address[:2]
         self.base_url = 'http://%s:%d%s' % (host, port, API_PREFIX)
         return self.base_url
 
     def stop(self):
-        """Stop serving, cancel pending syncs, stop the embedded PostgreSQL."""
+        """Stop serving, cancel pending syncs; drop our databases on an existing server, stop an embedded one."""
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
         with self.lock:
             self.forget_pending_users()
+            if not self.cluster.owned:
+                try:
+                    self.databases.drop_all()
+                except Exception as exc:  # pylint: disable=broad-except
+                    sys.stderr.write('neon-emulator: could not drop the nemu_* databases: %s\n' % exc.__class__.__name__)
         self.cluster.stop()
 
     def reset(self):

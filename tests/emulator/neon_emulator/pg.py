@@ -101,6 +101,7 @@ class Cluster:
     """Interface the emulator uses; see EmbeddedCluster and ExternalCluster."""
 
     description = ''
+    owned = True  # False: a server we only borrow (the emulator drops its databases there on exit)
 
     def start(self):
         """Make the server usable."""
@@ -134,6 +135,8 @@ class Cluster:
 
 class ExternalCluster(Cluster):
     """An existing server given by a superuser URL (``--database-url``)."""
+
+    owned = False
 
     def __init__(self, url):
         require_psycopg()

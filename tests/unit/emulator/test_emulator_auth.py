@@ -261,14 +261,13 @@ def test_legacy_user_create_and_soft_delete(emulator):  # pylint: disable=redefi
     assert len(found) == 1
     assert found[0][:3] == (user_id, 'Stack User', 'stack.user@example.com')
     assert set(found[0][3]) == {'id', 'display_name', 'primary_email', 'signed_up_at_millis'} and found[0][4] is True and found[0][5] is None
-    assert_error(emulator.api('POST', '/projects/auth/user', {'project_id': DEMO_PROJECT, 'auth_provider': 'stack',
-                                                               'email': 'stack.user@example.com'}), 409)
+    duplicate = {'project_id': DEMO_PROJECT, 'auth_provider': 'stack', 'email': 'stack.user@example.com'}
+    assert_error(emulator.api('POST', '/projects/auth/user', duplicate), 409)
     assert_empty(emulator.api('DELETE', '/projects/%s/auth/users/%s' % (DEMO_PROJECT, user_id)), 204)
     assert rows(emulator, 'SELECT deleted_at IS NOT NULL FROM neon_auth.users_sync WHERE id = %s', params=(user_id,)) == [(True,)]
     assert_error(emulator.api('DELETE', '/projects/%s/auth/users/%s' % (DEMO_PROJECT, user_id)), 404)
     # the email is free again once the user is (soft-)deleted
-    assert emulator.api('POST', '/projects/auth/user', {'project_id': DEMO_PROJECT, 'auth_provider': 'stack',
-                                                        'email': 'stack.user@example.com'})[0] == 201
+    assert emulator.api('POST', '/projects/auth/user', duplicate)[0] == 201
 
 
 def test_seeded_stack_users_and_deleted_one(emulator):  # pylint: disable=redefined-outer-name
