@@ -210,6 +210,13 @@ def write_problem(path):
     return None
 
 
+def dest_problem(path):
+    """Why an env file option cannot be used as a destination, or None."""
+    if not os.path.isabs(path):
+        return '%r must be an absolute path (a relative one would depend on where the module runs)' % path
+    return write_problem(path)
+
+
 def read_text(path):
     """The file's text, or None when it does not exist. Bytes that are not UTF-8 are kept as they are."""
     try:

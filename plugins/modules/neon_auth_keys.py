@@ -196,52 +196,26 @@ project_id:
   sample: winter-sound-12345678
 '''
 
-import os
-
-from ansible_collections.community.neon.plugins.module_utils._api import NeonAPIError
 from ansible_collections.community.neon.plugins.module_utils._auth import BETTER_AUTH, STACK, require_integration
 from ansible_collections.community.neon.plugins.module_utils._envfile import (
     EnvFileError,
+    dest_problem,
     parse_mode,
     read_variables,
     set_variables,
-    write_problem,
+)
+from ansible_collections.community.neon.plugins.module_utils._keys import (
+    env_values,
+    file_holds_keys,
+    keys_from_env,
+    mint_keys,
+    stand_in_keys,
 )
 from ansible_collections.community.neon.plugins.module_utils._module import AUTH_PROVIDERS, NeonModule
-
-KEYS_PATH = '/projects/auth/keys'
-
-# Stack Auth's variable names for a Next.js app, and ours for the JWKS URL, in the order they are written.
-ENV_NAMES = (
-    ('auth_provider_project_id', 'NEXT_PUBLIC_STACK_PROJECT_ID'),
-    ('pub_client_key', 'NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY'),
-    ('secret_server_key', 'STACK_SECRET_SERVER_KEY'),
-    ('jwks_url', 'NEON_AUTH_JWKS_URL'),
-)
-KEY_FIELDS = tuple(field for field, dummy in ENV_NAMES)
-
-# Stand-ins for keys check mode does not mint: only used to compute which variables would change.
-UNKNOWN = '(new key)'
 
 BETTER_AUTH_MESSAGE = (
     'Better Auth integrations have no SDK keys: the app needs the integration\'s base_url and jwks_url, which '
     'community.neon.neon_auth_integration returns (register its result). neon_auth_keys applies to auth_provider=stack only.')
-
-
-def keys_from_env(env):
-    """The keys an env file holds, as a dict of KEY_FIELDS (missing ones empty)."""
-    return dict((field, (env or {}).get(name) or '') for field, name in ENV_NAMES)
-
-
-def file_holds_keys(env, auth_project_id):
-    """Whether the env file holds both keys for this auth project, so no new keys are needed."""
-    keys = keys_from_env(env)
-    return bool(auth_project_id) and keys['auth_provider_project_id'] == auth_project_id and bool(
-        keys['pub_client_key']) and bool(keys['secret_server_key'])
-
-
-def env_values(keys):
-    return dict((name, keys[field]) for field, name in ENV_NAMES if keys.get(field))
 
 
 class Keys(object):
@@ -264,9 +238,7 @@ class Keys(object):
             self.neon.fail('mode %r is not a file mode: give an octal string such as \'0600\' or \'0640\'' % (params['mode'],))
         if self.dest is None:
             return
-        if not os.path.isabs(self.dest):
-            self.neon.fail('dest %r must be an absolute path (a relative one would depend on where the module runs)' % self.dest)
-        problem = write_problem(self.dest)
+        problem = dest_problem(self.dest)
         if problem:
             self.neon.fail('Cannot write dest: %s. No keys were minted.' % problem)
         self.result['dest'] = self.dest
@@ -276,26 +248,6 @@ class Keys(object):
             return read_variables(self.dest)
         except EnvFileError as exc:
             self.neon.fail('%s. No keys were minted.' % exc)
-
-    def mint(self):
-        """Ask Neon for a new key set; fails clearly when that fails, without touching dest."""
-        body = dict(project_id=self.project_id, auth_provider=STACK)
-        try:
-            resp = self.neon.client.request('POST', KEYS_PATH, body=body, expect=(200, 201))
-        except NeonAPIError as exc:
-            if exc.ambiguous:
-                where = ('nothing was written to %s (it is unchanged)' % self.dest) if self.dest else 'nothing was returned'
-                self.neon.fail_api(exc, 'Neon did not confirm the request for SDK keys. It may have minted new keys, but '
-                                        'they were not returned and cannot be read back, so %s. Run the task again to '
-                                        'mint a new set' % where)
-            self.neon.fail_api(exc, 'Could not mint SDK keys for project %s (no keys were minted)' % self.project_id)
-        data = resp.data if isinstance(resp.data, dict) else {}
-        keys = dict((field, data.get(field) or '') for field in KEY_FIELDS)
-        self.neon.hide_returned(keys['pub_client_key'], keys['secret_server_key'])
-        if not keys['pub_client_key'] or not keys['secret_server_key']:
-            self.neon.fail('Neon answered the request for SDK keys without a publishable and a secret key; nothing was '
-                           'written. Run the task again to mint a new set.')
-        return keys
 
     def run(self):
         self.validate()
@@ -316,13 +268,9 @@ class Keys(object):
         self.result['changed'] = True
         if self.neon.check_mode:
             if self.dest:
-                stand_in = dict(auth_provider_project_id=auth_project_id, pub_client_key=UNKNOWN,
-                                secret_server_key=UNKNOWN, jwks_url=integration.get('jwks_url'))
-                self.write(stand_in)
+                self.write(stand_in_keys(integration))
             return
-        keys = self.mint()
-        keys['auth_provider_project_id'] = keys['auth_provider_project_id'] or auth_project_id or ''
-        keys['jwks_url'] = keys['jwks_url'] or integration.get('jwks_url') or ''
+        keys = mint_keys(self.neon, self.project_id, integration, self.dest)
         self.result.update(sdk_keys=keys, sdk_keys_source='minted')
         if self.dest:
             self.write(keys)
