@@ -67,6 +67,12 @@ options:
     description: With V(stack), mint new keys even when the file holds keys of this Stack project.
     type: bool
     default: false
+  sdk_keys:
+    description:
+      - With V(stack), keys already minted for this Stack project, such as RV(community.neon.neon_auth_integration#module:sdk_keys)
+        of the task that created the integration. Used instead of minting when the file lacks keys, so a new setup
+        ends with one key set, not two.
+    type: dict
 notes:
   - The file holds secrets (keys, the database password). Use C(no_log) on the task; the module's result and diff never
     contain values.
@@ -145,6 +151,14 @@ from ansible_collections.community.neon.plugins.module_utils._module import AUTH
 from ansible_collections.community.neon.plugins.module_utils._users_db import UsersDBError, connection_uri
 
 
+def given_keys_fit(keys, integration):
+    """Whether keys passed in are a usable set for this integration (not another Stack project's)."""
+    if not keys or not keys.get('pub_client_key') or not keys.get('secret_server_key'):
+        return False
+    project = keys.get('auth_provider_project_id')
+    return not project or project == integration.get('auth_provider_project_id')
+
+
 def main():
     neon = NeonModule(dict(
         project_id=dict(type='str', required=True),
@@ -155,6 +169,7 @@ def main():
         mode=dict(type='raw', default='0600'),
         database_url=dict(type='bool', default=True),
         rotate_keys=dict(type='bool', default=False),
+        sdk_keys=dict(type='dict', no_log=True),
     ))
     params = neon.params
     project_id, provider, dest = params['project_id'], params['auth_provider'], params['dest']
@@ -187,6 +202,11 @@ def main():
         held = keys_from_env(env)
         held['jwks_url'] = integration.get('jwks_url') or held['jwks_url']
         values.update(env_values(held))
+    elif not params['rotate_keys'] and given_keys_fit(params['sdk_keys'], integration):
+        given = dict(params['sdk_keys'])
+        given.update(auth_provider_project_id=integration.get('auth_provider_project_id'),
+                     jwks_url=integration.get('jwks_url') or given.get('jwks_url'))
+        values.update(env_values(given))
     else:
         result['minted'] = True
         keys = stand_in_keys(integration) if neon.check_mode else mint_keys(neon, project_id, integration, dest)
