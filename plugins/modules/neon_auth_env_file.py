@@ -23,7 +23,7 @@ description:
     with mode O(mode). A failure leaves the old file as it was.
   - Neon Auth must already be enabled (M(community.neon.neon_auth_integration)); this module never enables it.
 author:
-  - community.neon contributors
+  - community.neon contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.neon._neon
   - community.neon._neon.actiongroup

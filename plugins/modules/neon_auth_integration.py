@@ -22,7 +22,7 @@ description:
   - An existing integration that differs from the request (another branch, database or provider) is never silently
     accepted, since Neon offers no update; the task fails and names the differences.
 author:
-  - community.neon contributors
+  - community.neon contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.neon._neon
   - community.neon._neon.actiongroup

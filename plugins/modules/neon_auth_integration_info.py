@@ -16,7 +16,7 @@ description:
     unless O(auth_provider=better_auth), the legacy Stack Auth integration of the project.
   - Never returns keys; Neon shows them only when an integration is created.
 author:
-  - community.neon contributors
+  - community.neon contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.neon._neon
   - community.neon._neon.actiongroup
