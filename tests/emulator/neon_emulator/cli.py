@@ -48,6 +48,8 @@ def build_parser():
     parser.add_argument('--behaviour', action='append', default=[], metavar='KEY=VALUE',
                         help='start value of a behaviour switch, e.g. duplicate_email_status=422 (repeatable)')
     parser.add_argument('--log-requests', action='store_true', help='write an access log line per request to stderr')
+    parser.add_argument('--stop-with-parent', action='store_true',
+                        help='stop when the process that started the emulator exits (test harnesses: no orphans)')
     return parser
 
 
@@ -85,11 +87,15 @@ def main(argv=None):
     sys.stdout.flush()
     log('listening on %s (control API %s/_emulator; %s)' % (base_url, base_url.rsplit('/api/', 1)[0], cluster.description))
     code = 0
+    parent = os.getppid()
     try:
         while not stop.wait(0.5):
             if not cluster.is_running():
                 log('PostgreSQL stopped unexpectedly; exiting')
                 code = 1
+                break
+            if args.stop_with_parent and os.getppid() != parent:
+                log('the process that started the emulator exited; stopping')
                 break
     finally:
         emulator.stop()

@@ -3,26 +3,35 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Start the emulator as a subprocess and talk to it, for tests (stdlib only).
 
-Example (pytest, one emulator per module)::
+Example (pytest)::
 
     sys.path.insert(0, 'tests/emulator')
-    from neon_emulator.harness import EmulatorProcess
+    from neon_emulator.harness import shared_emulator
 
-    @pytest.fixture(scope='module')
+    # Start it while pytest imports the module, in the pytest process itself: ansible-test units runs every
+    # test in a forked child that exits without fixture teardown, so a module-scoped fixture would start
+    # (and abandon) one emulator per test.
+    EMULATOR = shared_emulator()
+
+    @pytest.fixture
     def emulator():
-        with EmulatorProcess() as emu:
-            yield emu
+        EMULATOR.reset()
+        return EMULATOR
 
     def test_enable(emulator):
-        emulator.reset()
         status, headers, body = emulator.api('POST', '/projects/demo-project-123456/branches/br-main-123456/auth',
                                              {'auth_provider': 'better_auth'})
         assert status == 201
         assert [r['route'] for r in emulator.request_log() if r['write']] == ['createNeonAuth']
+
+Inside one test, ``with EmulatorProcess(args=[...]) as emu:`` gives a private emulator.
+Emulators started here use ``--stop-with-parent``: they stop when the process that started them exits,
+even if it never called ``stop()``.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -85,7 +94,7 @@ class EmulatorProcess:
 
     def __init__(self, api_key='test-api-key', args=(), python=None, env=None, start_timeout=60):
         self.api_key = api_key
-        self.args = list(args)
+        self.args = list(args) + ['--stop-with-parent']
         self.python = python or os.environ.get('NEON_EMULATOR_PYTHON') or sys.executable
         self.env = dict(os.environ if env is None else env)
         self.env['NEON_EMULATOR_API_KEY'] = api_key
@@ -95,6 +104,7 @@ class EmulatorProcess:
         self.root_url = None
         self.startup_seconds = None
         self._stderr = None
+        self._owner_pid = None
 
     def __enter__(self):
         self.start()
@@ -107,6 +117,7 @@ class EmulatorProcess:
     def start(self):
         """Start and wait for the first stdout line; raise EmulatorError with stderr when it fails."""
         self._stderr = tempfile.TemporaryFile()  # pylint: disable=consider-using-with
+        self._owner_pid = os.getpid()
         started = time.monotonic()
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [self.python, RUN_EMULATOR, '--port', '0'] + self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -125,8 +136,11 @@ class EmulatorProcess:
         return self.base_url
 
     def stop(self):
-        """SIGTERM (the emulator stops its PostgreSQL), then kill the process group if it hangs."""
-        if self.process is None:
+        """SIGTERM (the emulator stops its PostgreSQL), then kill the process group if it hangs.
+
+        Only the process that started the emulator stops it (a forked child that inherited this object does not).
+        """
+        if self.process is None or os.getpid() != self._owner_pid:
             return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -210,6 +224,20 @@ class EmulatorProcess:
         if database_name:
             query['database_name'] = database_name
         return self.control('GET', '/database_url', query=query)['url']
+
+
+_SHARED = {}
+
+
+def shared_emulator(api_key='test-api-key', args=()):
+    """One started emulator per (api_key, args) in this process, stopped when the process exits."""
+    key = (api_key, tuple(args))
+    if key not in _SHARED:
+        emulator = EmulatorProcess(api_key=api_key, args=args)
+        emulator.start()
+        atexit.register(emulator.stop)
+        _SHARED[key] = emulator
+    return _SHARED[key]
 
 
 def _decode(response):

@@ -22,22 +22,21 @@ psycopg = pytest.importorskip('psycopg')
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'emulator'))
 
 from neon_emulator import harness  # noqa: E402  pylint: disable=wrong-import-position
-from neon_emulator.harness import DEMO_DEV, DEMO_MAIN, DEMO_PROJECT, EmulatorProcess, auth_path  # noqa: E402  pylint: disable=wrong-import-position
+from neon_emulator.harness import DEMO_DEV, DEMO_MAIN, DEMO_PROJECT, auth_path, shared_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 SEED_PROJECT_COUNT = 13
 
 
-@pytest.fixture(scope='module')
+# Started while pytest imports this module, in the pytest process: ansible-test units runs each test in a
+# forked child without fixture teardown, so a module-scoped fixture would start one emulator per test.
+EMULATOR = shared_emulator(api_key='contract-test-key')
+
+
+@pytest.fixture
 def emulator():
-    """One emulator for the whole module."""
-    with EmulatorProcess(api_key='api-contract-key') as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def seed_state(emulator):  # pylint: disable=redefined-outer-name
-    """Every test starts from the seed, with an empty request log."""
-    emulator.reset()
+    """The shared emulator, back at the seed state (log, faults, behaviour cleared)."""
+    EMULATOR.reset()
+    return EMULATOR
 
 
 def assert_error(answer, status, in_message=''):
@@ -58,7 +57,7 @@ def test_first_stdout_line_is_the_base_url(emulator):  # pylint: disable=redefin
     assert re.match(r'^http://127\.0\.0\.1:\d+/api/v2$', emulator.base_url)
 
 
-@pytest.mark.parametrize('headers', [{}, {'Authorization': 'Bearer wrong-key'}, {'Authorization': 'Basic api-contract-key'}])
+@pytest.mark.parametrize('headers', [{}, {'Authorization': 'Bearer wrong-key'}, {'Authorization': 'Basic contract-test-key'}])
 def test_missing_or_wrong_api_key_is_401(emulator, headers):  # pylint: disable=redefined-outer-name
     answer = emulator.raw('GET', emulator.base_url + '/projects', headers=headers)
     assert_error(answer, 401)
@@ -106,7 +105,7 @@ def test_unknown_project_branch_and_database_are_404(emulator):  # pylint: disab
 
 def test_keep_alive_serves_several_requests_on_one_connection(emulator):  # pylint: disable=redefined-outer-name
     conn = connection(emulator)
-    headers = {'Authorization': 'Bearer api-contract-key'}
+    headers = {'Authorization': 'Bearer contract-test-key'}
     sockets = []
     for path in ('/api/v2/projects', '/api/v2/no-such-route', '/api/v2/projects/%s' % DEMO_PROJECT):
         conn.request('GET', path, headers=headers)
@@ -121,7 +120,7 @@ def test_keep_alive_serves_several_requests_on_one_connection(emulator):  # pyli
 def test_chunked_request_body_is_read(emulator):  # pylint: disable=redefined-outer-name
     conn = connection(emulator)
     conn.request('POST', '/api/v2' + auth_path(), body=iter([b'{"auth_provider":', b' "better_auth"}']),
-                 headers={'Authorization': 'Bearer api-contract-key', 'Content-Type': 'application/json'},
+                 headers={'Authorization': 'Bearer contract-test-key', 'Content-Type': 'application/json'},
                  encode_chunked=True)
     response = conn.getresponse()
     response.read()
@@ -320,7 +319,7 @@ def test_fault_drop_closes_without_answer_and_does_not_apply(emulator):  # pylin
     emulator.add_fault(kind='drop', method='POST', path_regex='/auth$')
     conn = connection(emulator)
     conn.request('POST', '/api/v2' + auth_path(), body=b'{"auth_provider": "better_auth"}',
-                 headers={'Authorization': 'Bearer api-contract-key', 'Content-Type': 'application/json'})
+                 headers={'Authorization': 'Bearer contract-test-key', 'Content-Type': 'application/json'})
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         conn.getresponse()
     conn.close()

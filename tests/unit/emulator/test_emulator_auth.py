@@ -23,24 +23,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from neon_emulator import harness  # noqa: E402  pylint: disable=wrong-import-position
 from neon_emulator.harness import (  # noqa: E402  pylint: disable=wrong-import-position
     BETTER_ADMIN, BETTER_MAIN, BETTER_PROJECT, DEMO_MAIN, DEMO_PROJECT, STACK_ALICE, STACK_CAROL, STACK_MAIN, STACK_PROJECT,
-    EmulatorProcess, auth_path)
+    auth_path, shared_emulator)
 
 UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 INTEGRATION_FIELDS = {'auth_provider', 'auth_provider_project_id', 'branch_id', 'db_name', 'created_at', 'owned_by', 'jwks_url', 'name'}
 CREATED_FIELDS = {'auth_provider', 'auth_provider_project_id', 'pub_client_key', 'secret_server_key', 'jwks_url', 'schema_name', 'table_name'}
 
 
-@pytest.fixture(scope='module')
+# Started while pytest imports this module, in the pytest process: ansible-test units runs each test in a
+# forked child without fixture teardown, so a module-scoped fixture would start one emulator per test.
+EMULATOR = shared_emulator(api_key='contract-test-key')
+
+
+@pytest.fixture
 def emulator():
-    """One emulator for the whole module."""
-    with EmulatorProcess(api_key='auth-contract-key') as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def seed_state(emulator):  # pylint: disable=redefined-outer-name
-    """Every test starts from the seed."""
-    emulator.reset()
+    """The shared emulator, back at the seed state (log, faults, behaviour cleared)."""
+    EMULATOR.reset()
+    return EMULATOR
 
 
 def assert_error(answer, status, in_message=''):

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -124,3 +125,28 @@ def test_unreachable_database_url_fails_fast():
         EmulatorProcess(args=['--database-url', 'postgresql://postgres:pw@127.0.0.1:1/postgres']).start()
     assert 'cannot connect' in str(caught.value)
     assert ':pw@' not in str(caught.value)
+
+
+def _process_gone(pid):
+    """True when ``pid`` no longer runs (a zombie waiting for a reaper counts as gone)."""
+    try:
+        with open('/proc/%d/stat' % pid, encoding='ascii') as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self'), reason='needs /proc')
+def test_emulator_stops_when_its_starter_exits_without_stopping_it():
+    """What happens under ansible-test units, whose forked test processes exit without fixture teardown."""
+    code = ('import os, sys; sys.path.insert(0, %r)\n'
+            'from neon_emulator.harness import EmulatorProcess\n'
+            'emu = EmulatorProcess(); emu.start(); print(emu.process.pid, flush=True); os._exit(0)\n'
+            % os.path.dirname(RUN_EMULATOR))
+    result = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, check=True)
+    pid = int(result.stdout.split()[0])
+    for dummy in range(300):  # poll (no timing assertion): the emulator checks its parent every 0.5 s
+        if _process_gone(pid):
+            break
+        time.sleep(0.1)
+    assert _process_gone(pid)
