@@ -71,6 +71,9 @@ def require_integration(neon, project_id, provider, branch_id=None):
     """The integration, or a clear failure telling the user to set Neon Auth up first (nothing is provisioned here)."""
     integration = read_integration(neon, project_id, provider, branch_id)
     where = 'project %s' % project_id if provider == STACK else 'branch %s of project %s' % (branch_id, project_id)
+    if integration is None and provider != STACK:
+        # A 404 on .../auth may also mean there is no such branch: say which.
+        neon.check_branch(project_id, branch_id)
     if integration is None:
         neon.fail('Neon Auth (%s) is not set up for %s: run community.neon.neon_auth_integration first' % (provider, where))
     if integration.get('auth_provider') != provider:

@@ -183,23 +183,30 @@ class NeonModule(object):
     # -- resolution of branch and database -------------------------------------------------------
 
     def resolve_branch(self, project_id, branch_id=None):
-        """The branch to act on: the given one (checked to exist), else the project's default branch.
+        """The branch to act on: the given one, else the project's default branch.
 
-        Returns (branch dict, how it was chosen: 'given' or 'default').
+        A given branch is not read: the request that follows answers 404 if it does not exist, and callers that
+        must tell "no such branch" from "nothing there" call check_branch() on that path only. This keeps a
+        converged run to one read per resource.
+        Returns (branch dict with at least 'id', how it was chosen: 'given' or 'default').
         """
         if branch_id:
-            try:
-                data = self.client.get('/projects/%s/branches/%s' % (project_id, branch_id), missing_ok=True)
-            except NeonAPIError as exc:
-                self.fail_api(exc, 'Could not read branch %s of project %s' % (branch_id, project_id))
-            if data is None or not data.get('branch'):
-                self.fail('Branch %s was not found in project %s' % (branch_id, project_id))
-            return data['branch'], 'given'
+            return dict(id=branch_id), 'given'
         branches = self.list_branches(project_id)
         for branch in branches:
             if branch.get('default'):
                 return branch, 'default'
         self.fail('Project %s has no default branch (%d branches listed): give branch_id' % (project_id, len(branches)))
+
+    def check_branch(self, project_id, branch_id):
+        """Fail clearly when the branch (or the project) does not exist."""
+        try:
+            data = self.client.get('/projects/%s/branches/%s' % (project_id, branch_id), missing_ok=True)
+        except NeonAPIError as exc:
+            self.fail_api(exc, 'Could not read branch %s of project %s' % (branch_id, project_id))
+        if data is None or not data.get('branch'):
+            self.fail('Branch %s was not found in project %s' % (branch_id, project_id))
+        return data['branch']
 
     def list_branches(self, project_id):
         try:

@@ -260,6 +260,9 @@ class Integration(object):
             self.check_matches(existing)
             self.finish(existing, existing)
             return
+        if self.result.get('branch_chosen') == 'given':
+            # Creating on a branch that does not exist must fail here, in check mode too.
+            self.neon.check_branch(self.project_id, self.branch)
         would_be = dict(auth_provider=self.provider, branch_id=self.branch, db_name=self.database_name)
         if self.neon.check_mode:
             self.result['changed'] = True

@@ -112,7 +112,7 @@ def main():
             branches_read.append(one)
             if integration is None and branch_id:
                 # A 404 is ambiguous between "no auth" and "no such branch": tell the user which.
-                neon.resolve_branch(project_id, branch_id)
+                neon.check_branch(project_id, branch_id)
             if integration is not None:
                 integration.setdefault('branch_id', one)
                 found.append(integration)

@@ -200,6 +200,7 @@ def test_database_mode_without_a_driver_fails_before_any_request(neon, users, ru
 def test_neon_auth_not_set_up_fails_before_any_write(neon, users, run_module):
     neon.routes = [r for r in neon.routes if r[1].pattern != '^%s$' % AUTH_PATH]
     neon.on('GET', AUTH_PATH, (404, {'code': '', 'message': 'not found'}))
+    neon.on('GET', '/projects/%s/branches/%s' % (PROJECT, MAIN), (200, {'branch': {'id': MAIN, 'default': True}}))
     result = run(run_module, users=[{'email': 'a@example.com'}, {'email': 'b@example.com'}])
     assert result['failed'] is True
     assert 'run community.neon.neon_auth_integration first' in result['msg']
