@@ -55,6 +55,7 @@ def build_parser():
 
 def main(argv=None):
     """Run until SIGTERM/SIGINT; return the exit code."""
+    parent = os.getppid()  # now, while the starter surely waits for our first line
     args = build_parser().parse_args(argv)
     # Imported here so that --help works without psycopg installed.
     from neon_emulator.app import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
@@ -87,7 +88,6 @@ def main(argv=None):
     sys.stdout.flush()
     log('listening on %s (control API %s/_emulator; %s)' % (base_url, base_url.rsplit('/api/', 1)[0], cluster.description))
     code = 0
-    parent = os.getppid()
     try:
         while not stop.wait(0.5):
             if not cluster.is_running():
