@@ -139,10 +139,12 @@ class RatePacer(object):
 
 
 class Response(object):
-    def __init__(self, status, data, headers):
+    def __init__(self, status, data, headers, unconfirmed=None):
         self.status = status
         self.data = data
         self.headers = headers
+        # NeonClient.write: the NeonAPIError of a write whose answer was lost but which re-reading shows applied.
+        self.unconfirmed = unconfirmed
 
 
 class NeonClient(object):
@@ -250,6 +252,36 @@ class NeonClient(object):
             attempt += 1
             self.retry_count += 1
 
+    def write(self, method, path, body=None, expect=(200, 201, 204), applied=None):
+        """Send a write so that it is applied once: never lost to a failing proxy, never repeated blindly.
+
+        request() retries refused writes (423/429). After an ambiguous failure (5xx, timeout, dropped connection)
+        applied() re-reads the state and tells whether the write took effect: True gives a Response with status
+        None and `unconfirmed` set to the error (the write is done, its answer lost); False sends the write again,
+        with backoff, within the retry budget. Without applied, the ambiguous NeonAPIError is raised as by request().
+        """
+        method = method.upper()
+        started = self.clock()
+        attempt = 0
+        while True:
+            try:
+                return self.request(method, path, body=body, query=None, expect=expect)
+            except NeonAPIError as exc:
+                if not exc.ambiguous or applied is None:
+                    raise
+                error = exc
+            if applied():
+                return Response(None, None, {}, unconfirmed=error)
+            # Read back and not applied: sending it again cannot make a second one.
+            delay = backoff_delay(attempt)
+            elapsed = self.clock() - started
+            if elapsed + delay > self.retry_budget:
+                raise self._exhausted(method, path, error, attempt + 1, elapsed,
+                                      note='; reading the state back did not show the write applied')
+            self.sleep(delay)
+            attempt += 1
+            self.retry_count += 1
+
     @staticmethod
     def _network_reason(exc):
         if isinstance(exc, requests.exceptions.Timeout):
@@ -268,13 +300,13 @@ class NeonClient(object):
         text = repr(exc)
         return 'NewConnectionError' in text or 'Connection refused' in text or 'NameResolutionError' in text
 
-    def _exhausted(self, method, path, error, attempts, elapsed):
+    def _exhausted(self, method, path, error, attempts, elapsed, note=''):
         what = {423: 'the project stayed locked by another operation',
                 429: 'the Neon API kept rate-limiting the requests'}.get(error.status)
         if what is None:
             what = 'the request kept failing (%s)' % (('HTTP %s' % error.status) if error.status else error.message)
-        message = '%s; gave up after %d attempts over %.1f s (retry budget %s s). Raise api_retry_budget to wait longer' % (
-            what, attempts, elapsed, self.retry_budget)
+        message = '%s; gave up after %d attempts over %.1f s (retry budget %s s)%s. Raise api_retry_budget to wait longer' % (
+            what, attempts, elapsed, self.retry_budget, note)
         return RetryBudgetExhausted(message, method=method, path=path, status=error.status, code=error.code,
                                     request_id=error.request_id)
 

@@ -373,23 +373,26 @@ class BranchAuthConfig(object):
 
         missing_ok: a 404 means the item is already gone (after checking Neon Auth is still enabled).
         applied: re-reads the state and tells whether the write took effect; used when the answer is ambiguous
-        (5xx, timeout, dropped connection), so a write is never repeated blindly.
+        (5xx, timeout, dropped connection), so a write is never repeated blindly: it is sent again only when
+        reading back shows it was not applied (NeonClient.write).
         messages: {API error code: message} for errors the user can fix.
         """
         if self.neon.check_mode:
             return None
         self._cache.clear()
         try:
-            answer = self.neon.client.request(method, self.path(suffix), body=body, expect=tuple(expect) + (404,))
+            answer = self.neon.client.write(method, self.path(suffix), body=body, expect=tuple(expect) + (404,),
+                                            applied=applied)
         except NeonAPIError as exc:
             if messages and exc.code in messages:
                 self.neon.fail('%s: %s' % (messages[exc.code], exc), api_error=exc.to_result(), changed=self.writes > 0)
-            if exc.ambiguous and applied is not None and applied():
-                self.writes += 1
-                self.neon.warn('Neon did not confirm that it could %s (%s), but reading it back shows the change '
-                               'was applied' % (what, exc.message))
-                return None
             self.fail_api(exc, 'Could not %s' % what)
+        self._cache.clear()  # applied() may have read the state as it was before a write that was sent again
+        if answer.unconfirmed is not None:
+            self.writes += 1
+            self.neon.warn('Neon did not confirm that it could %s (%s), but reading it back shows the change '
+                           'was applied' % (what, answer.unconfirmed.message))
+            return None
         if answer.status == 404:
             self._require_still_enabled()
             if missing_ok:

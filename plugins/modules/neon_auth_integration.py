@@ -215,18 +215,21 @@ class Integration(object):
     def create(self):
         """Create the integration; returns (integration, keys or None, whether this task created it)."""
         path, body = self.create_request()
+        found = []
+
+        def applied():
+            # The create may have been applied behind an ambiguous failure: read before sending it again.
+            found[:] = [self.read()]
+            return found[0] is not None
+
         try:
-            resp = self.neon.client.request('POST', path, body=body, expect=(200, 201, 409))
+            resp = self.neon.client.write('POST', path, body=body, expect=(200, 201, 409), applied=applied)
         except NeonAPIError as exc:
-            if not exc.ambiguous:
-                self.neon.fail_api(exc, 'Could not enable Neon Auth')
-            # The create may have been applied behind the failure: read before anything else.
-            existing = self.read()
-            if existing is None:
-                self.neon.fail_api(exc, 'Enabling Neon Auth failed and it is not enabled; nothing was created')
+            self.neon.fail_api(exc, 'Could not enable Neon Auth (it is not enabled; nothing was created)')
+        if resp.unconfirmed is not None:
             self.neon.warn('Neon did not confirm the creation (%s) but the integration exists; its keys were not '
-                           'returned. Use community.neon.neon_auth_keys to mint keys if needed.' % exc.message)
-            return existing, None, True
+                           'returned. Use community.neon.neon_auth_keys to mint keys if needed.' % resp.unconfirmed.message)
+            return found[0], None, True
         if resp.status == 409:
             # Someone enabled it between our read and our write: use theirs.
             existing = self.read()
@@ -249,10 +252,9 @@ class Integration(object):
             path = branch_auth_path(self.project_id, self.branch)
         body = dict(delete_data=self.neon.params['delete_data'])
         try:
-            self.neon.client.request('DELETE', path, body=body, expect=(200, 204, 404))
+            self.neon.client.write('DELETE', path, body=body, expect=(200, 204, 404), applied=lambda: self.read() is None)
         except NeonAPIError as exc:
-            if not exc.ambiguous or self.read() is not None:
-                self.neon.fail_api(exc, 'Could not disable Neon Auth')
+            self.neon.fail_api(exc, 'Could not disable Neon Auth')
 
     def present(self):
         existing = self.read()

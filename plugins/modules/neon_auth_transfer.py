@@ -211,9 +211,15 @@ class Transfer(object):
     def request_url(self, state):
         """POST transfer_ownership; returns the integration when a concurrent confirmation made it unnecessary."""
         body = dict(project_id=self.project_id, auth_provider=STACK)
+        # From not_started, a read tells whether a request whose answer was lost started the transfer; if not, it is
+        # sent again. A forced new URL for a pending transfer cannot be told apart that way.
+        applied = self.started if state == NOT_STARTED else None
         try:
-            resp = self.neon.client.request('POST', TRANSFER_PATH, body=body, expect=(200, 201))
-        except NeonAPIError as exc:
+            resp = self.neon.client.write('POST', TRANSFER_PATH, body=body, expect=(200, 201), applied=applied)
+            exc = resp.unconfirmed
+        except NeonAPIError as error:
+            exc = error
+        if exc is not None:
             # Whatever the error, the state decides: a finished transfer is success, anything else is explained.
             now = self.read()
             now_state = transfer_state(now)
@@ -237,6 +243,9 @@ class Transfer(object):
             self.neon.fail('Neon accepted the transfer request but returned no confirmation URL. ' + PENDING_HINT)
         self.url = url
         return None
+
+    def started(self):
+        return transfer_state(self.read()) != NOT_STARTED
 
     def wait(self, integration):
         """Read the integration every poll_interval seconds until the transfer is finished or wait_timeout passes."""

@@ -245,3 +245,147 @@ def test_pacer_keeps_under_the_rate():
         pacer.acquire()
     # 5 free in the burst, the other 20 at 10 a second.
     assert sum(clock.sleeps) == pytest.approx(2.0)
+
+
+# -- Retry-After, backoff and the budget, as request() applies them ----------------------------------------------
+
+def test_retry_after_as_http_date_is_honoured(monkeypatch):
+    monkeypatch.setattr(_api.time, 'time', lambda: 1767225600.0)
+    client, dummy, clock = make_client([
+        FakeResponse(429, {'message': 'slow down'}, headers={'Retry-After': 'Thu, 01 Jan 2026 00:00:04 GMT'}),
+        FakeResponse(200, {})])
+    client.get('/x')
+    assert clock.sleeps == [pytest.approx(4.0)]
+
+
+def test_parse_retry_after_edge_cases():
+    assert parse_retry_after(' 2 ') == 2.0
+    assert parse_retry_after('1.5') == 1.5
+    assert parse_retry_after('0') == 0.0
+    assert parse_retry_after('') is None
+    assert parse_retry_after('-3') is None
+    assert parse_retry_after('Thu, 01 Jan 2026 00:01:00 GMT', now=1767225600.0) == pytest.approx(60.0)
+
+
+def test_429_without_retry_after_backs_off_exponentially(monkeypatch):
+    full = _api.backoff_delay
+    monkeypatch.setattr(_api, 'backoff_delay', lambda attempt: full(attempt, rng=lambda: 1.0))
+    answers = [FakeResponse(429, {'message': 'slow down'})] * 3 + [FakeResponse(201, {'id': 'x'})]
+    client, session, clock = make_client(answers)
+    assert client.request('POST', '/x', body={}).status == 201
+    assert clock.sleeps == [0.5, 1.0, 2.0]
+    assert client.retry_count == 3 and len(session.calls) == 4
+
+
+def test_backoff_jitter_stays_within_its_ceiling():
+    for attempt in range(8):
+        ceiling = min(_api.BACKOFF_CAP, _api.BACKOFF_BASE * 2 ** attempt)
+        for fraction in (0.0, 0.3, 0.999):
+            assert 0.05 <= backoff_delay(attempt, rng=lambda: fraction) <= ceiling
+
+
+@pytest.mark.parametrize('status, what', [(423, 'stayed locked'), (429, 'kept rate-limiting')])
+def test_budget_exhaustion_says_what_how_long_and_the_request_id(status, what):
+    answers = [FakeResponse(status, {'code': '', 'message': 'busy', 'request_id': 'req-%d' % status})] * 100
+    client, session, clock = make_client(answers, budget=4)
+    with pytest.raises(RetryBudgetExhausted) as err:
+        client.request('POST', '/projects/p/branches/b/auth', body={})
+    text = str(err.value)
+    assert what in text and 'req-%d' % status in text and 'POST /projects/p/branches/b/auth' in text
+    assert 'gave up after %d attempts over' % len(session.calls) in text and 'retry budget 4 s' in text
+    assert sum(clock.sleeps) <= 4
+    assert err.value.status == status and err.value.request_id == 'req-%d' % status
+    assert not err.value.ambiguous
+
+
+def test_timeout_on_write_is_ambiguous_and_not_repeated():
+    client, session, dummy = make_client([requests.exceptions.ReadTimeout('read timed out'), FakeResponse(201, {})])
+    with pytest.raises(NeonAPIError) as err:
+        client.request('POST', '/x', body={})
+    assert err.value.ambiguous and 'timed out' in str(err.value)
+    assert len(session.calls) == 1
+
+
+def test_connect_timeout_on_write_is_retried():
+    client, session, dummy = make_client([requests.exceptions.ConnectTimeout('connect timed out'), FakeResponse(201, {})])
+    assert client.request('POST', '/x', body={}).status == 201
+    assert len(session.calls) == 2
+
+
+# -- write(): the ambiguous-write rule ---------------------------------------------------------------------------
+
+class Reads(object):
+    """applied() for write(): answers from a list, counting the calls."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.answers.pop(0)
+
+
+def test_write_that_succeeds_reads_nothing():
+    applied = Reads()
+    client, session, dummy = make_client([FakeResponse(201, {'id': 'x'})])
+    resp = client.write('POST', '/x', body={}, applied=applied)
+    assert resp.status == 201 and resp.unconfirmed is None
+    assert applied.calls == 0
+
+
+def test_ambiguous_write_that_was_applied_is_not_sent_again():
+    applied = Reads(True)
+    client, session, dummy = make_client([FakeResponse(503, {'message': 'applied, then failed'})])
+    resp = client.write('POST', '/x', body={}, applied=applied)
+    assert resp.status is None and resp.unconfirmed.status == 503 and resp.unconfirmed.ambiguous
+    assert len(session.calls) == 1 and applied.calls == 1
+
+
+@pytest.mark.parametrize('failure', [
+    FakeResponse(502, text='<html>bad gateway</html>', headers={'Content-Type': 'text/html'}),
+    requests.exceptions.ConnectionError('Connection aborted.'),
+    requests.exceptions.ReadTimeout('read timed out'),
+])
+def test_ambiguous_write_read_back_as_not_applied_is_sent_again(failure):
+    applied = Reads(False)
+    client, session, clock = make_client([failure, FakeResponse(201, {'id': 'x'})])
+    resp = client.write('POST', '/x', body={}, applied=applied)
+    assert resp.status == 201 and resp.unconfirmed is None
+    assert len(session.calls) == 2 and applied.calls == 1 and len(clock.sleeps) == 1
+
+
+def test_ambiguous_write_without_applied_is_raised():
+    client, session, dummy = make_client([FakeResponse(504, {'message': 'gateway timeout'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.write('DELETE', '/x')
+    assert err.value.ambiguous and len(session.calls) == 1
+
+
+def test_clear_write_failure_never_reads_back():
+    applied = Reads()
+    client, session, dummy = make_client([FakeResponse(400, {'message': 'bad field'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.write('POST', '/x', body={}, applied=applied)
+    assert err.value.status == 400 and not err.value.ambiguous and applied.calls == 0
+
+
+def test_refused_write_is_retried_without_reading_back():
+    applied = Reads()
+    client, session, dummy = make_client([FakeResponse(423, {'message': 'locked'}), FakeResponse(200, {})])
+    assert client.write('PATCH', '/x', body={}, applied=applied).status == 200
+    assert applied.calls == 0 and len(session.calls) == 2
+
+
+def test_ambiguous_write_never_applied_stops_at_the_budget_with_a_clear_error():
+    answers = [FakeResponse(502, text='<html>bad gateway</html>', headers={'Content-Type': 'text/html', 'x-request-id': 'rq-5'})] * 100
+    applied = Reads(*([False] * 100))
+    client, session, clock = make_client(answers, budget=5)
+    with pytest.raises(RetryBudgetExhausted) as err:
+        client.write('POST', '/x', body={}, applied=applied)
+    text = str(err.value)
+    assert 'HTTP 502' in text and 'rq-5' in text and 'did not show the write applied' in text
+    assert not err.value.ambiguous
+    # every attempt was read back before the next one, the last one too
+    assert applied.calls == len(session.calls) > 1
+    assert sum(clock.sleeps) <= 5

@@ -114,8 +114,18 @@ def test_ambiguous_add_is_read_back_not_repeated(auth, run_module):
     assert 'reading it back shows the change was applied' in result['_raw']
 
 
-def test_ambiguous_add_not_applied_fails(auth, run_module):
+def test_ambiguous_add_not_applied_is_sent_again_once(auth, run_module):
     auth.fault('POST', '/domains$', requests.exceptions.ReadTimeout('read timed out'))
     result = run(run_module, domain='https://a.example.com')
+    assert 'failed' not in result and result['changed'] is True and auth.domains == ['https://a.example.com']
+    # read back between the two: not applied, so sending it again cannot add it twice
+    assert auth.write_paths() == ['POST /domains', 'POST /domains']
+
+
+def test_ambiguous_add_never_applied_fails_when_the_budget_is_spent(auth, run_module):
+    for dummy in range(20):
+        auth.fault('POST', '/domains$', requests.exceptions.ConnectionError('Connection aborted.'))
+    result = run(run_module, domain='https://a.example.com', api_retry_budget=0)
     assert result['failed'] is True and 'Could not add the trusted domain https://a.example.com' in result['msg']
-    assert auth.write_paths() == ['POST /domains']
+    assert 'did not show the write applied' in result['msg'] and 'gave up after 1 attempts' in result['msg']
+    assert auth.write_paths() == ['POST /domains'] and auth.domains == []

@@ -155,11 +155,22 @@ def test_bad_input(auth, run_module):
     assert 'do not give host' in run(run_module, type='shared', host='smtp.example.com')['msg']
 
 
-def test_ambiguous_password_only_update_fails(auth, run_module):
+def test_ambiguous_password_only_update_is_sent_again(auth, run_module):
     import requests
     auth.email = dict(STORED)
     auth.fault('PATCH', '/email_provider', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
     result = run(run_module, password='rotated-pass-123', update_password='always')
+    assert 'failed' not in result and result['changed'] is True and auth.email['password'] == 'rotated-pass-123'
+    assert [c[0] for c in auth.writes()] == ['PATCH', 'PATCH']
+    assert 'rotated-pass-123' not in result['_raw']
+
+
+def test_ambiguous_password_only_update_fails_when_never_confirmed(auth, run_module):
+    import requests
+    auth.email = dict(STORED)
+    for dummy in range(20):
+        auth.fault('PATCH', '/email_provider', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
+    result = run(run_module, password='rotated-pass-123', update_password='always', api_retry_budget=0)
     assert result['failed'] is True and 'Could not update the email provider' in result['msg']
     assert 'rotated-pass-123' not in result['_raw']
 

@@ -80,14 +80,33 @@ def test_ambiguous_create_failure_reads_before_anything_else(neon, run_module):
     assert 'did not confirm' in str(result.get('warnings'))
 
 
-def test_ambiguous_create_failure_that_did_nothing_fails_without_retrying(neon, run_module):
+def test_ambiguous_create_failure_that_did_nothing_is_read_back_then_sent_again(neon, run_module):
+    neon.on('GET', '/projects/%s/branches' % PROJECT, BRANCHES)
+    neon.on('GET', AUTH_PATH, NOT_FOUND, NOT_FOUND, (200, BETTER))
+    neon.on('POST', AUTH_PATH, requests.exceptions.ConnectionError('Connection aborted.'), (201, BETTER))
+    result = run(run_module)
+    assert result.get('failed') is not True and result['changed'] is True
+    assert [c[0] for c in neon.calls if c[1] == AUTH_PATH] == ['GET', 'POST', 'GET', 'POST', 'GET']
+    assert 'warnings' not in result
+
+
+def test_ambiguous_create_failure_that_never_applies_fails_when_the_budget_is_spent(neon, run_module):
     neon.on('GET', '/projects/%s/branches' % PROJECT, BRANCHES)
     neon.on('GET', AUTH_PATH, NOT_FOUND)
     neon.on('POST', AUTH_PATH, requests.exceptions.ConnectionError('Connection aborted.'))
-    result = run(run_module)
+    result = run(run_module, api_retry_budget=0)
     assert result['failed'] is True
-    assert 'nothing was created' in result['msg']
+    assert 'nothing was created' in result['msg'] and 'did not show the write applied' in result['msg']
     assert len(neon.writes()) == 1
+
+
+def test_ambiguous_delete_failure_that_did_nothing_is_sent_again(neon, run_module):
+    neon.on('GET', '/projects/%s/branches' % PROJECT, BRANCHES)
+    neon.on('GET', AUTH_PATH, (200, BETTER), (200, BETTER), NOT_FOUND)
+    neon.on('DELETE', AUTH_PATH, (502, {'code': '', 'message': 'bad gateway'}), (200, None))
+    result = run(run_module, state='absent')
+    assert result.get('failed') is not True and result['changed'] is True
+    assert [c[0] for c in neon.writes()] == ['DELETE', 'DELETE']
 
 
 def test_differing_database_fails_and_names_it(neon, run_module):

@@ -158,11 +158,23 @@ def test_bad_input(auth, run_module):
     assert 'needs client_secret' in result['msg'] and auth.writes() == []
 
 
-def test_ambiguous_secret_only_update_fails(auth, run_module):
+def test_ambiguous_secret_only_update_is_sent_again(auth, run_module):
     import requests
     auth.providers['google'] = dict(id='google', type='standard', client_id='cid-1', client_secret='old')
     auth.fault('PATCH', '/oauth_providers/google', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
     result = run(run_module, update_secret='always', **GOOGLE)
+    # a secret cannot be read back, so the (replacing) PATCH is sent again until Neon confirms it
+    assert 'failed' not in result and result['changed'] is True and result['secret_sent'] is True
+    assert SECRET not in result['_raw']
+    assert auth.write_paths() == ['PATCH /oauth_providers/google'] * 2
+
+
+def test_ambiguous_secret_only_update_fails_when_never_confirmed(auth, run_module):
+    import requests
+    auth.providers['google'] = dict(id='google', type='standard', client_id='cid-1', client_secret='old')
+    for dummy in range(20):
+        auth.fault('PATCH', '/oauth_providers/google', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
+    result = run(run_module, update_secret='always', api_retry_budget=0, **GOOGLE)
     assert result['failed'] is True and 'Could not update the OAuth provider google' in result['msg']
     assert SECRET not in result['_raw']
     assert auth.write_paths() == ['PATCH /oauth_providers/google']

@@ -145,11 +145,30 @@ def test_an_ambiguous_failure_that_started_a_transfer_says_use_force(neon, run_m
     assert len(transfer_posts(neon)) == 1
 
 
-def test_an_ambiguous_failure_that_started_nothing_says_run_again(neon, run_module):
+def test_an_ambiguous_failure_that_started_nothing_is_sent_again(neon, run_module):
+    neon.on('GET', INTEGRATIONS, NEON_OWNED)
+    neon.on('POST', TRANSFER, (504, {'code': '', 'message': 'gateway timeout'}), (200, {'url': 'https://example.com/t'}))
+    result = run(run_module)
+    assert result.get('failed') is not True and result['changed'] is True
+    assert result['url'] == 'https://example.com/t' and result['status'] == 'initiated'
+    assert len(transfer_posts(neon)) == 2
+
+
+def test_an_ambiguous_failure_that_never_starts_anything_fails_when_the_budget_is_spent(neon, run_module):
     neon.on('GET', INTEGRATIONS, NEON_OWNED)
     neon.on('POST', TRANSFER, (504, {'code': '', 'message': 'gateway timeout'}))
-    result = run(run_module)
-    assert result['failed'] is True and 'no transfer is pending' in result['msg']
+    result = run(run_module, api_retry_budget=0)
+    assert result['failed'] is True and 'Could not start the transfer' in result['msg']
+    assert 'did not show the write applied' in result['msg']
+    assert len(transfer_posts(neon)) == 1
+
+
+def test_an_ambiguous_forced_request_is_not_sent_again(neon, run_module):
+    neon.on('GET', INTEGRATIONS, PENDING)
+    neon.on('POST', TRANSFER, (503, {'code': '', 'message': 'upstream failed'}))
+    result = run(run_module, force=True)
+    assert result['failed'] is True and 'force=true' in result['msg']
+    assert len(transfer_posts(neon)) == 1
 
 
 def test_an_answer_without_url_fails(neon, run_module):
