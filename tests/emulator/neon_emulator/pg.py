@@ -48,6 +48,8 @@ except ImportError:  # pragma: no cover - reported by the CLI with an install hi
 SYSTEM_USER_WHEN_ROOT = 'embedded_postgres'
 SUPERUSER = 'postgres'
 TEMPLATE_FORMAT = 2  # bump when the initdb options change
+TEMP_DATA_PREFIX = 'neon-emulator-pg-'
+STALE_TEMP_SECONDS = 600
 _PR_SET_PDEATHSIG = 1
 _SERVER_SETTINGS = (
     'listen_addresses=127.0.0.1',
@@ -198,7 +200,8 @@ class EmbeddedCluster(Cluster):
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self):
         if self.data_dir is None:
-            self.data_dir = Path(tempfile.mkdtemp(prefix='neon-emulator-pg-'))
+            _remove_stale_temp_dirs()
+            self.data_dir = Path(tempfile.mkdtemp(prefix=TEMP_DATA_PREFIX))
             self._owned_dirs.append(self.data_dir)
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -351,6 +354,36 @@ def _find_bin_dir():
     if not (bin_dir / 'postgres').exists():
         raise PostgresError('embedded-postgres has no PostgreSQL binaries for this platform at %s' % bin_dir)
     return bin_dir
+
+
+def _remove_stale_temp_dirs():
+    """Remove temporary data directories that an emulator killed without cleanup (SIGKILL, os._exit) left behind.
+
+    Stale means: no running postmaster, and untouched for STALE_TEMP_SECONDS (a directory being prepared right
+    now has no postmaster.pid yet, but is new).
+    """
+    now = time.time()
+    for path in Path(tempfile.gettempdir()).glob(TEMP_DATA_PREFIX + '*'):
+        try:
+            if now - path.stat().st_mtime < STALE_TEMP_SECONDS or _postmaster_alive(path):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(str(path), ignore_errors=True)
+
+
+def _postmaster_alive(data_dir):
+    try:
+        pid = int((data_dir / 'postmaster.pid').read_text(encoding='ascii').split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return True
 
 
 def _copy_tree(source, target):

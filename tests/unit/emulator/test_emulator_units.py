@@ -202,3 +202,21 @@ def test_build_uri_quotes_and_socket_hosts():
     assert build_uri('neondb_owner', 'p@ss/w:rd', '127.0.0.1', 5432, 'db') == 'postgresql://neondb_owner:p%40ss%2Fw%3Ard@127.0.0.1:5432/db'
     assert build_uri('u', None, '/tmp/sock', 5433, 'db') == 'postgresql://u@:5433/db?host=%2Ftmp%2Fsock'
     assert build_uri('u', 'p', '::1', None, 'db') == 'postgresql://u:p@[::1]/db'
+
+
+def test_stale_temporary_data_dirs_are_removed(tmp_path, monkeypatch):
+    from neon_emulator import pg  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(pg.tempfile, 'gettempdir', lambda: str(tmp_path))
+    stale = tmp_path / (pg.TEMP_DATA_PREFIX + 'stale')
+    fresh = tmp_path / (pg.TEMP_DATA_PREFIX + 'fresh')
+    running = tmp_path / (pg.TEMP_DATA_PREFIX + 'running')
+    other = tmp_path / 'something-else'
+    for path in (stale, fresh, running, other):
+        path.mkdir()
+    (running / 'postmaster.pid').write_text('%d\n/data\n' % os.getpid())
+    old = 1000000000
+    for path in (stale, running, other):
+        os.utime(str(path), (old, old))
+    pg._remove_stale_temp_dirs()  # pylint: disable=protected-access
+    assert not stale.exists()
+    assert fresh.exists() and running.exists() and other.exists()
