@@ -288,7 +288,8 @@ class EmailProvider(object):
         verifiable = body['type'] != current['type'] or bool(differences(comparable, current))
 
         def applied():
-            # The password cannot be read back: with nothing else in the request, the outcome stays unknown.
+            # The password cannot be read back: with nothing else in the request it counts as not applied, and
+            # the same PATCH is sent again (harmless: it sets the same values).
             if not verifiable:
                 return False
             now = self.read(fresh=True)

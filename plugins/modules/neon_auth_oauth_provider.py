@@ -282,7 +282,8 @@ class OAuthProvider(object):
         after.update(dict((k, v) for k, v in body.items() if k not in OAUTH_SECRET_KEYS))
 
         def applied():
-            # A secret cannot be read back: with nothing else in the request, the outcome stays unknown.
+            # A secret cannot be read back: with nothing else in the request it counts as not applied, and the
+            # same PATCH is sent again (harmless: it sets the same values).
             now = self.read(fresh=True) if changes else None
             return now is not None and not differences(comparable, now)
 

@@ -181,3 +181,12 @@ def test_ambiguous_update_read_back(auth, run_module):
     auth.fault('PATCH', '/email_provider', requests.exceptions.ReadTimeout('timed out'), apply_first=True)
     result = run(run_module, sender_name='Renamed')
     assert 'failed' not in result and result['changed'] is True and auth.email['sender_name'] == 'Renamed'
+
+
+def test_test_email_is_never_sent_twice(auth, run_module):
+    import requests
+    auth.email = dict(STORED)
+    auth.fault('POST', '/email_provider/test', requests.exceptions.ReadTimeout('timed out'))
+    result = run(run_module, test_recipient='ops@example.com')
+    assert result['failed'] is True and 'Could not send a test email to ops@example.com' in result['msg']
+    assert auth.write_paths() == ['POST /email_provider/test']
