@@ -10,7 +10,6 @@ better_auth enabled, and reads ``neon_auth.project_config`` of that branch direc
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 
@@ -60,6 +59,14 @@ CONFIG_ROUTES = (
 )
 
 
+# Started while pytest imports this module: ansible-test units runs each test in a forked child without fixture
+# teardown, so a module-scoped fixture that starts an emulator would start one per test.
+sys.path.insert(0, str(EMULATOR_DIR))
+from neon_emulator.harness import shared_emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+EMULATOR = shared_emulator(api_key=API_KEY)
+
+
 class Api:
     """Small client for the emulator under test."""
 
@@ -84,25 +91,8 @@ class Api:
 
 @pytest.fixture(scope='module')
 def api():
-    """One emulator for the module: embedded PostgreSQL, or NEON_EMULATOR_DATABASE_URL when set."""
-    sys.path.insert(0, str(EMULATOR_DIR))
-    try:
-        app = importlib.import_module('neon_emulator.app')
-        pg = importlib.import_module('neon_emulator.pg')
-        importlib.import_module('neon_emulator.routes_config')
-        database_url = os.environ.get('NEON_EMULATOR_DATABASE_URL')
-        try:
-            cluster = pg.ExternalCluster(database_url) if database_url else pg.EmbeddedCluster()
-        except pg.PostgresError as exc:
-            pytest.skip('no PostgreSQL for the emulator: %s' % exc)
-        emulator = app.Emulator(app.EmulatorConfig(seed_path=str(EMULATOR_DIR / 'seed.json'), api_key=API_KEY), cluster)
-        base_url = emulator.start()
-        try:
-            yield Api(base_url)
-        finally:
-            emulator.stop()
-    finally:
-        sys.path.remove(str(EMULATOR_DIR))
+    """The shared emulator (embedded PostgreSQL, or NEON_EMULATOR_DATABASE_URL when set)."""
+    return Api(EMULATOR.base_url)
 
 
 @pytest.fixture(autouse=True)
@@ -620,7 +610,9 @@ def test_behaviour_keys_are_registered_and_checked(api):
 
 
 def test_behaviour_keys_take_start_values(api):  # pylint: disable=unused-argument
-    controls = importlib.import_module('neon_emulator.controls')  # registered once routes_config is imported (api does)
+    routes_config = importlib.import_module('neon_emulator.routes_config')  # registers its behaviour keys
+    controls = importlib.import_module('neon_emulator.controls')
+    assert routes_config.routes
     behaviour = controls.Behaviour({'smtp_delivery': 'fail', 'duplicate_oauth_provider_status': 200})
     assert behaviour.get('smtp_delivery') == 'fail' and behaviour.get('duplicate_oauth_provider_status') == 200
     assert behaviour.get('email_provider_unset') == 'not_found'
