@@ -25,7 +25,8 @@ description:
     C(neon_auth.users_sync) for Stack Auth, rows with C(deleted_at) unset). This needs a PostgreSQL driver for Python on
     the host that runs the module (psycopg 3, psycopg2 or pg8000, whichever is installed) and a way in, either O(database_url)
     or else a connection URI the module asks Neon for (C(GET /projects/{project_id}/connection_uri), as the owner of
-    the database). One query reads all users of the task. This is the V(database) path.
+    the database). One query reads all users of the task; another is made only after a write Neon did not confirm, or
+    while waiting for Stack Auth's sync (see O(sync_timeout)). This is the V(database) path.
   - Without a driver or without database access, the module takes the V(api) path. It creates the user and reads
     Neon's "this email already exists" answer (HTTP 400, 409 or 422 whose message says the email exists, is a
     duplicate or is already taken) as "the user is there". Any other error fails. Deleting then needs the user's O(id).
@@ -411,7 +412,8 @@ def short_list(items):
 def wanted_users(params):
     """The users asked for, checked; returns (entries, problems). Nothing here needs a request.
 
-    Each entry: pos (its place in the list), index (in O(users)), label, email (trimmed), key (normalized email), name, roles, state, id, duplicate_of.
+    Each entry: pos (its place in the list), index (in the users option), label, email (trimmed), key (normalized
+    email), name, roles, state, id, duplicate_of.
     """
     provider = params['auth_provider']
     if params.get('users') is not None:
@@ -552,7 +554,6 @@ class UserRun(object):
         self.result = dict(changed=False, project_id=self.project_id)
         self.entries = []
         self.outcomes = {}
-        self.rows_before = {}
 
     # -- checks before any request -------------------------------------------------------------
 
@@ -661,7 +662,7 @@ class UserRun(object):
         return base if user_id is None else '%s/%s' % (base, user_id)
 
     def send_create(self, entry):
-        """POST the user. Returns ('created', id) or ('exists', None); raises NeonAPIError otherwise."""
+        """POST the user. Returns ('created', its id) or ('exists', why); raises NeonAPIError otherwise."""
         body = dict(email=entry['email'])
         if entry['name'] is not None:
             body['name'] = entry['name']
