@@ -304,9 +304,9 @@ class NeonClient(object):
         what = {423: 'the project stayed locked by another operation',
                 429: 'the Neon API kept rate-limiting the requests'}.get(error.status)
         if what is None:
-            what = 'the request kept failing (%s)' % (('HTTP %s' % error.status) if error.status else error.message)
-        message = '%s; gave up after %d attempts over %.1f s (retry budget %s s)%s. Raise api_retry_budget to wait longer' % (
-            what, attempts, elapsed, self.retry_budget, note)
+            what = 'the request kept failing (%s)' % (('HTTP %s: %s' % (error.status, error.message)) if error.status else error.message)
+        message = '%s; gave up after %d attempt%s over %.1f s (retry budget %s s)%s. Raise api_retry_budget to wait longer' % (
+            what, attempts, '' if attempts == 1 else 's', elapsed, self.retry_budget, note)
         return RetryBudgetExhausted(message, method=method, path=path, status=error.status, code=error.code,
                                     request_id=error.request_id)
 

@@ -127,5 +127,5 @@ def test_ambiguous_add_never_applied_fails_when_the_budget_is_spent(auth, run_mo
         auth.fault('POST', '/domains$', requests.exceptions.ConnectionError('Connection aborted.'))
     result = run(run_module, domain='https://a.example.com', api_retry_budget=0)
     assert result['failed'] is True and 'Could not add the trusted domain https://a.example.com' in result['msg']
-    assert 'did not show the write applied' in result['msg'] and 'gave up after 1 attempts' in result['msg']
+    assert 'did not show the write applied' in result['msg'] and 'gave up after 1 attempt over' in result['msg']
     assert auth.write_paths() == ['POST /domains'] and auth.domains == []
