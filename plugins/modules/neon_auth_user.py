@@ -347,6 +347,7 @@ from ansible_collections.community.neon.plugins.module_utils._module import (
 )
 from ansible_collections.community.neon.plugins.module_utils._users_db import (
     MISSING_DRIVER,
+    ExistingUsers,
     UsersDBError,
     connection_uri,
     find_driver,
@@ -661,8 +662,49 @@ class UserRun(object):
             base = '/projects/%s/branches/%s/auth/users' % (self.project_id, self.branch)
         return base if user_id is None else '%s/%s' % (base, user_id)
 
+    def send_write(self, what, method, path, body, expect, applied):
+        """Send one write so that it takes effect once. Returns (response, note); raises NeonAPIError.
+
+        On the database path NeonClient.write reads the database back (applied()) after an ambiguous failure and sends
+        again only if the write is not there. On the api path there is nothing to read: the write is sent once more and
+        Neon's answer decides (a create that did happen is answered "already exists", a delete that did happen 404).
+        note says when Neon did not confirm the first attempt; a NeonAPIError raised after such an attempt has
+        after_unconfirmed=True.
+        """
+        unconfirmed = []
+
+        def read_back():
+            unconfirmed.append(True)
+            return applied()
+
+        try:
+            try:
+                resp = self.neon.client.write(method, path, body=body, expect=expect,
+                                              applied=read_back if self.source == DATABASE else None)
+            except NeonAPIError as exc:
+                if not exc.ambiguous or self.source == DATABASE:
+                    raise
+                unconfirmed.append(True)
+                resp = self.neon.client.request(method, path, body=body, expect=expect)
+        except NeonAPIError as exc:
+            exc.after_unconfirmed = bool(unconfirmed)
+            raise
+        if not unconfirmed:
+            return resp, None
+        note = 'Neon did not confirm the %s; ' % what
+        return resp, note + ('the database shows it done' if resp.status is None else 'a second attempt succeeded')
+
+    def read_back(self, emails, ids):
+        """The users again, after a write Neon did not confirm; nothing when the database cannot be read (the write
+        is then sent again, which Neon answers as "already exists" or 404 if it did take effect)."""
+        try:
+            return self.read_existing(emails, ids)
+        except UsersDBError as exc:
+            self.neon.warn('Could not read the database back after a write Neon did not confirm: %s' % exc.message)
+            return ExistingUsers()
+
     def send_create(self, entry):
-        """POST the user. Returns ('created', its id) or ('exists', why); raises NeonAPIError otherwise."""
+        """POST the user. Returns (action, id, reason), the action being created or present."""
         body = dict(email=entry['email'])
         if entry['name'] is not None:
             body['name'] = entry['name']
@@ -671,18 +713,38 @@ class UserRun(object):
             path = '/projects/auth/user'
         else:
             path = self.users_path()
-        try:
-            resp = self.neon.client.request('POST', path, body=body, expect=(200, 201))
-        except NeonAPIError as exc:
-            if is_duplicate_email_error(exc):
-                return 'exists', 'Neon answered that the email already exists (HTTP %s)' % exc.status
-            raise
-        return 'created', str((resp.data or {}).get('id') or '') or None
+        found = {}
 
-    def send_delete(self, user_id):
-        """DELETE the user. Returns True if Neon deleted it, False if it was gone (404)."""
-        resp = self.neon.client.request('DELETE', self.users_path(user_id), expect=(200, 204, 404))
-        return resp.status != 404
+        def applied():
+            rows = self.read_back([entry['email']], []).active(entry['email'])
+            found.update(rows[0] if rows else {})
+            return bool(rows)
+
+        try:
+            resp, note = self.send_write('create', 'POST', path, body, (200, 201), applied)
+        except NeonAPIError as exc:
+            if not is_duplicate_email_error(exc):
+                raise
+            if getattr(exc, 'after_unconfirmed', False):
+                # The first attempt did take effect (or someone created the same user meanwhile).
+                return 'created', None, 'Neon did not confirm the create; a second attempt found it done'
+            return 'present', None, 'Neon answered that the email already exists (HTTP %s)' % exc.status
+        if resp.status is None:
+            return 'created', found.get('id'), note
+        return 'created', str((resp.data or {}).get('id') or '') or None, note
+
+    def send_delete(self, entry, user_id):
+        """DELETE the user. Returns (whether this task deleted it, reason)."""
+        def applied():
+            rows = self.read_back([entry['email']], [user_id]).by_id(user_id)
+            return not [row for row in rows if not row['deleted']]
+
+        resp, note = self.send_write('delete', 'DELETE', self.users_path(user_id), None, (200, 204, 404), applied)
+        if resp.status == 404:
+            if note:
+                return True, 'Neon did not confirm the delete; a second attempt found it done'
+            return False, 'already deleted (Neon answered 404)'
+        return True, note
 
     def send_roles(self, user_id, roles):
         path = self.users_path(user_id) + '/role'
@@ -702,35 +764,35 @@ class UserRun(object):
                 raise StopRun(exc)
 
     def execute(self, entry, step):
-        """Carry out one planned write; returns the outcome dict, or None when the answer was ambiguous."""
+        """Carry out one planned write; returns the outcome dict."""
         outcome = planned_outcome(entry, step)
         try:
             if step['op'] == 'create':
-                answer, detail = self.send_create(entry)
-                if answer == 'exists':
-                    outcome.update(action='present', reason=detail, id=None)
-                    if entry['roles'] is not None:
-                        outcome['reason'] = detail + '; its roles were not compared (its id is not known to this task)'
-                    return outcome
-                outcome.update(action='created', id=detail)
-                if entry['roles'] is not None:
+                action, user_id, reason = self.send_create(entry)
+                outcome.update(action=action, id=user_id, reason=reason)
+                if entry['roles'] is not None and action == 'created':
                     self.set_roles_after_create(entry, outcome)
+                elif entry['roles'] is not None:
+                    outcome['reason'] = reason + '; its roles were not compared (its id is not known to this task)'
             elif step['op'] == 'delete':
-                deleted = [self.send_delete(user_id) for user_id in step['ids']]
-                if not any(deleted):
-                    outcome.update(action='absent', reason='already deleted (Neon answered 404)')
+                answers = [self.send_delete(entry, user_id) for user_id in step['ids']]
+                if not [deleted for deleted, dummy in answers if deleted]:
+                    outcome['action'] = 'absent'
+                outcome['reason'] = '; '.join(reason for dummy, reason in answers if reason) or step['note']
             elif step['op'] == 'set_roles':
                 self.send_roles(step['ids'][0], entry['roles'])
         except NeonAPIError as exc:
             self.stop_if_general(exc, step['op'])
-            if exc.ambiguous and step['op'] in ('create', 'delete'):
-                return None
-            outcome.update(action='failed', reason=str(exc))
+            reason = str(exc)
+            if exc.ambiguous:
+                reason = 'Neon did not confirm the %s, twice; run the task again to settle it: %s' % (step['op'], exc)
+            outcome.update(action='failed', reason=reason)
         return outcome
 
     def set_roles_after_create(self, entry, outcome):
         if not outcome['id']:
-            outcome['reason'] = 'created, but Neon returned no id, so the roles were not set'
+            outcome['reason'] = 'created, but its id is not known, so the roles were not set'
+            outcome['failed'] = True
             return
         try:
             self.send_roles(outcome['id'], entry['roles'])
@@ -738,37 +800,6 @@ class UserRun(object):
             # The user exists now: report it, and let the next user's request stop the run if the failure is general.
             outcome['reason'] = 'created, but setting its roles failed: %s' % exc
             outcome['failed'] = True
-
-    def settle(self, unsure):
-        """Decide the writes Neon did not confirm, without ever creating a user twice."""
-        existing = None
-        creates = [entry['email'] for entry, step in unsure if step['op'] == 'create']
-        if creates and self.source == DATABASE:
-            try:
-                existing = self.read_existing(creates, [])
-            except UsersDBError as exc:
-                self.neon.warn('Could not read the database again after unconfirmed creates: %s' % exc.message)
-        for entry, step in unsure:
-            note = 'Neon did not confirm the %s; ' % ('create' if step['op'] == 'create' else 'delete')
-            rows = existing.active(entry['email']) if existing is not None and step['op'] == 'create' else []
-            if rows:
-                outcome = dict(action='created', id=rows[0]['id'], reason=note + 'the database shows the user')
-                if entry['roles'] is not None and not same_roles(entry['roles'], rows[0]['roles']):
-                    self.set_roles_after_create(entry, outcome)
-                self.outcomes[entry['pos']] = outcome
-                continue
-            # Repeating is safe: a create that did happen is answered "already exists"; a delete is a delete.
-            outcome = self.execute(entry, step)
-            if outcome is None:
-                self.record(entry, 'failed', note + 'a second attempt was not confirmed either; run the task again')
-                continue
-            if outcome['action'] in ('present', 'absent'):
-                # The first attempt was applied (or someone else did the same meanwhile).
-                outcome.update(action='created' if step['op'] == 'create' else 'deleted',
-                               reason=note + 'a second attempt found it done')
-            elif outcome['action'] != 'failed':
-                outcome['reason'] = note + 'a second attempt succeeded'
-            self.outcomes[entry['pos']] = outcome
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -807,32 +838,15 @@ class UserRun(object):
         self.finish(plans, stopped)
 
     def write_all(self, writes):
-        unsure = []
-        stopped = None
+        """Send the planned writes in order; returns the error that stopped the run, or None."""
         for position, (entry, step) in enumerate(writes):
             try:
-                outcome = self.execute(entry, step)
+                self.outcomes[entry['pos']] = self.execute(entry, step)
             except StopRun as stop:
-                stopped = stop.error
-                for later_entry, dummy in writes[position:]:
-                    self.record(later_entry, 'skipped', 'not attempted: %s' % stopped)
-                break
-            if outcome is None:
-                unsure.append((entry, step))
-            else:
-                self.outcomes[entry['pos']] = outcome
-        if unsure and stopped is None:
-            try:
-                self.settle(unsure)
-            except StopRun as stop:
-                stopped = stop.error
-        for entry, dummy in unsure:
-            if entry['pos'] not in self.outcomes:
-                self.record(entry, 'failed', 'Neon did not confirm the write and the task stopped: %s' % stopped)
-        return stopped
-
-    def record(self, entry, action, reason):
-        self.outcomes[entry['pos']] = dict(action=action, id=entry['id'], reason=reason)
+                for later, dummy in writes[position:]:
+                    self.outcomes[later['pos']] = dict(action='skipped', id=later['id'], reason='not attempted: %s' % stop.error)
+                return stop.error
+        return None
 
     def wait_for_sync(self):
         """Stack: wait (bounded) until users_sync shows what this task created and deleted."""

@@ -427,7 +427,7 @@ def test_ambiguous_create_that_was_applied_is_read_back_not_resent(neon, users, 
     users.apply_then_fail.append((503, {'code': '', 'message': 'upstream'}))
     result = run(run_module, email='a@example.com')
     assert result['changed'] is True and result['user']['action'] == 'created'
-    assert 'the database shows the user' in result['user']['reason']
+    assert result['user']['reason'] == 'Neon did not confirm the create; the database shows it done'
     assert len(posts(neon)) == 1 and len(users.rows) == 1 and len(users.reads) == 2
 
 
@@ -443,6 +443,28 @@ def test_api_path_ambiguous_create_is_retried_and_the_duplicate_answer_settles_i
     assert result['existence_source'] == 'api'
     assert result['user']['action'] == 'created' and 'found it done' in result['user']['reason']
     assert len(posts(neon)) == 2 and len(users.rows) == 1 and users.reads == []
+
+
+def test_stack_unconfirmed_create_not_yet_synced_is_settled_by_the_duplicate_answer(neon, users, run_module):
+    users.provider = 'stack'
+    users.unsynced = True
+    users.apply_then_fail.append((503, {'code': '', 'message': 'upstream'}))
+    result = run(run_module, email='s@example.com', auth_provider='stack', sync_timeout=0)
+    assert result['user']['action'] == 'created' and 'found it done' in result['user']['reason']
+    assert len(posts(neon)) == 2 and len(users.rows) == 1
+
+
+@pytest.mark.parametrize('source', ['database', 'api'])
+def test_unconfirmed_delete_is_settled_without_a_false_failure(neon, users, run_module, source):
+    row = users.add('a@example.com', 'A')
+    users.apply_then_fail.append((504, {'code': '', 'message': 'gateway timeout'}))
+    result = run(run_module, email='a@example.com', id=row['id'], state='absent', existence_check=source)
+    assert result['changed'] is True and result['user']['action'] == 'deleted'
+    assert 'Neon did not confirm the delete' in result['user']['reason']
+    deletes = [c for c in neon.writes() if c[0] == 'DELETE']
+    # The database shows it gone: no second DELETE. Without the database, the repeat answers 404.
+    assert len(deletes) == (1 if source == 'database' else 2)
+    assert users.active() == []
 
 
 def test_two_unconfirmed_attempts_fail_and_say_so(neon, users, run_module):
