@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as ansible_warnings
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -88,6 +89,9 @@ def run_module(capsys):
             args['_ansible_check_mode'] = True
         if diff:
             args['_ansible_diff'] = True
+        # ansible-core keeps warnings process-wide (a list before 2.19, a dict since): each run starts clean.
+        ansible_warnings._global_warnings.clear()
+        ansible_warnings._global_deprecations.clear()
         with patch_module_args(args):
             with pytest.raises(SystemExit):
                 main()
