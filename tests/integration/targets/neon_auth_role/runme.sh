@@ -8,49 +8,27 @@
 # every task of the role. Bad role input is tested in bad_input.yml.
 set -eux -o pipefail
 
-# ansible-test copies the emulator's URLs and key (written by scripts/test) next to the targets.
-config=../../integration_config.yml
-[[ -f $config ]]
-
-# The collection under test, for its example variables (playbooks/vars/).
-collection=
-IFS=: read -r -a collection_dirs <<<"${ANSIBLE_COLLECTIONS_PATH:?}"
-for dir in "${collection_dirs[@]}"; do
-    if [[ -f $dir/ansible_collections/community/neon/galaxy.yml ]]; then
-        collection=$dir/ansible_collections/community/neon
-        break
-    fi
-done
-[[ -n $collection ]]
+# shellcheck source=SCRIPTDIR/../setup_emulator_tools/lib.sh
+source ../setup_emulator_tools/lib.sh
+config=$NEON_CONFIG
+collection=$NEON_COLLECTION
 
 work_dir=${OUTPUT_DIR:?}/neon_auth_role
 rm -rf -- "$work_dir"
 mkdir -p -- "$work_dir"
-export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_NOCOLOR=1
-
-# emulator COMMAND...: the emulator's control API (emulator.py), with the Python that runs Ansible
-emulator() { "${ANSIBLE_TEST_PYTHON_INTERPRETER:-python}" emulator.py "$config" "$@"; }
 
 # The arguments ansible-test gives this script (-v...), for every ansible-playbook run.
 script_args=("$@")
 
-# changed= of the PLAY RECAP in log file $1 (empty when the run failed)
-recap_changed() {
-    sed -n '/^PLAY RECAP/,$p' "$1" | sed -n -E 's/^localhost +: .*changed=([0-9]+) .*failed=0 .*/\1/p'
-}
-
 # run_role NAME EXPECT CHANGED [ARGS...]: one run of the role with the example variables of $provider, checked by
 # tasks/check_EXPECT.yml; CHANGED is how many tasks must report a change (the PLAY RECAP's changed=), or "some" (at least one).
 run_role() {
-    local name=$1 expect=$2 want=$3 changed
+    local name=$1 expect=$2 want=$3
     shift 3
     emulator clear
     ansible-playbook run.yml "${script_args[@]}" -e "@$config" -e "@$example" -e "@vars/$provider.yml" \
         -e "expect=$expect" -e "work_dir=$work_dir" -e "run_name=$name" "$@" 2>&1 | tee "$work_dir/$name.log"
-    changed=$(recap_changed "$work_dir/$name.log")
-    echo "RECAP $name: changed=${changed:-(failed)} (expected $want)"
-    [[ -n $changed ]]
-    [[ $changed == "$want" || ($want == some && $changed -gt 0) ]]
+    check_recap "$name" "$work_dir/$name.log" "$want"
 }
 
 emulator reset
