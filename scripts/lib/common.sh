@@ -208,7 +208,9 @@ neon_build_copy() {
 neon_emulator_present() { [[ -f $NEON_ROOT/tests/emulator/run_emulator.py ]]; }
 
 # neon_emulator_start LOG_PREFIX: starts tests/emulator/run_emulator.py on a free port with a fresh random API key.
-# Sets NEON_EMULATOR_PID, NEON_API_ENDPOINT (http://127.0.0.1:PORT/api/v2), NEON_EMULATOR_URL, NEON_API_KEY.
+# Sets NEON_EMULATOR_PID, NEON_API_ENDPOINT (http://127.0.0.1:PORT/api/v2), NEON_EMULATOR_URL, NEON_API_KEY, and exports
+# NEON_EMULATOR_LOGS (its stdout and stderr files, ':'-separated: the secrets_no_leak target searches them).
+# --log-requests: one line per request on its stderr (request line and status only, never bodies or headers).
 # The caller must trap EXIT and call neon_emulator_stop.
 neon_emulator_start() {
     local log_prefix=$1 waited=0 first_line=''
@@ -217,13 +219,15 @@ neon_emulator_start() {
     : >"$log_prefix.err"
     # own session/process group, so a hung emulator and its PostgreSQL children can be stopped together
     NEON_EMULATOR_API_KEY=$NEON_API_KEY setsid "$NEON_VENV/bin/python" "$NEON_ROOT/tests/emulator/run_emulator.py" --port 0 \
-        >"$log_prefix.out" 2>"$log_prefix.err" </dev/null &
+        --log-requests >"$log_prefix.out" 2>"$log_prefix.err" </dev/null &
     NEON_EMULATOR_PID=$!
     while ((waited < 1200)); do   # 0.1 s steps, up to 120 s (a cold embedded PostgreSQL initdb is the slow part)
         first_line=$(head -n 1 "$log_prefix.out" 2>/dev/null)
         if [[ $first_line =~ ^http://127\.0\.0\.1:[0-9]+/api/v2$ ]]; then
             NEON_API_ENDPOINT=$first_line
             NEON_EMULATOR_URL=${first_line%/api/v2}
+            NEON_EMULATOR_LOGS=$log_prefix.out:$log_prefix.err
+            export NEON_EMULATOR_LOGS
             neon_info "emulator: $NEON_API_ENDPOINT (pid $NEON_EMULATOR_PID, logs $log_prefix.{out,err})"
             return 0
         fi

@@ -8,7 +8,8 @@ Subcommands:
   copy-collection SRC DEST KEY       copy git-tracked and untracked-not-ignored files of SRC to a fresh DEST;
                                      ansible-test's delegation venvs in DEST survive when KEY is unchanged
   write-integration-config FILE      write ansible-test's integration_config.yml from NEON_API_ENDPOINT,
-                                     NEON_API_KEY and NEON_EMULATOR_URL (the key never goes on a command line)
+                                     NEON_API_KEY and NEON_EMULATOR_URL (the key never goes on a command line),
+                                     and NEON_EMULATOR_LOGS (the emulator's log files, ':'-separated) if set
   demo-report PROJECT_ID ENV_FILE    list the neon_auth tables of each branch of PROJECT_ID through the emulator,
                                      then show ENV_FILE with its secrets masked
 """
@@ -125,12 +126,16 @@ def write_integration_config(path: str) -> int:
         print('write-integration-config: environment variable %s is not set' % exc, file=sys.stderr)
         return 2
 
+    # The emulator's own output, for targets that check it (secrets_no_leak); [] when not known.
+    emulator_logs = [item for item in os.environ.get('NEON_EMULATOR_LOGS', '').split(':') if item]
+
     content = '\n'.join([
         '---',
         '# Written by scripts/test for one run against the local emulator; git-ignored.',
         'neon_api_endpoint: %s' % yaml_quote(endpoint),
         'neon_api_key: %s' % yaml_quote(api_key),
         'neon_emulator_url: %s' % yaml_quote(emulator_url),
+        'neon_emulator_logs: [%s]' % ', '.join(yaml_quote(item) for item in emulator_logs),
         '',
     ])
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
