@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The neon_auth role end to end, through the playbook the collection ships (community.neon.neon_auth_setup) with
-# its example variables (playbooks/vars/), for both providers: set up, run again, (Stack: transfer the Stack Auth
+# its example variables (playbooks/vars/), for both providers: check mode, set up, run again, (Stack: transfer the Stack Auth
 # project,) tear down keeping the data, tear down again, set up again, tear down deleting the data, tear down again.
 # Each run is its own ansible-playbook process, as a user runs it. Before it, the emulator's request log is cleared;
 # after it, run.yml checks neon_auth_result, the request log, the env file and the branch database. Here the PLAY
@@ -37,6 +37,8 @@ for provider in better_auth stack; do
     example=$collection/playbooks/vars/neon_auth_setup.example.yml
     [[ $provider == stack ]] && example=$collection/playbooks/vars/neon_auth_setup.stack.example.yml
 
+    # check mode on a project without Neon Auth: only the integration can be planned, nothing is written
+    run_role "$provider-check" check-fresh 1 --check --diff
     # the integration, the configuration (Better Auth), the users and the env file
     run_role "$provider-create" created some
     run_role "$provider-again" unchanged 0
