@@ -44,6 +44,8 @@ stack_env_names=DATABASE_URL,NEON_AUTH_JWKS_URL,NEXT_PUBLIC_STACK_PROJECT_ID,NEX
 emulator reset
 
 # ---- guide-setup-auth.md -------------------------------------------------------------------------------------------
+play setup-check-first 1 setup-auth.yml -e neon_auth_project_id=demo-project-123456 -e "neon_auth_env_file=$app_env" --check --diff
+emulator expect "${better[@]}" "$app_env" writes=0 schema=no env=- mode=-
 play setup some setup-auth.yml -e neon_auth_project_id=demo-project-123456 -e "neon_auth_env_file=$app_env"
 emulator expect "${better[@]}" "$app_env" writes=+ users=admin@example.com schema=yes env=$better_env_names mode=0600
 grep -q 'Neon Auth was enabled on branch br-main-123456' "$work_dir/setup.log"
