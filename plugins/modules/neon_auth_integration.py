@@ -319,6 +319,10 @@ def main():
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         delete_data=dict(type='bool', default=False),
     ))
+    for option in ('database_name', 'role_name'):
+        # An empty name would be dropped from the create, then differ from Neon's default on every later run.
+        if neon.params[option] is not None and not neon.params[option].strip():
+            neon.fail('%s is empty: give a name or omit the option' % option)
     integration = Integration(neon)
     state = neon.params['state']
     # The legacy integration is project-wide; its branch only matters when creating it or when one was asked for.

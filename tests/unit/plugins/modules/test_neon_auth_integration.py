@@ -168,6 +168,8 @@ def test_stack_absent_needs_no_branch_lookup(neon, run_module):
     ({'api_endpoint': 'http://neon.example.com/api/v2'}, 'not loopback'),
     ({'api_endpoint': 'ftp://x'}, 'not an http(s) URL'),
     ({'auth_provider': 'firebase'}, 'value of auth_provider must be one of'),
+    ({'database_name': ''}, 'database_name is empty'),
+    ({'role_name': ' '}, 'role_name is empty'),
 ])
 def test_bad_input_fails_before_any_request(neon, run_module, args, fragment):
     result = run(run_module, **args)
