@@ -2,8 +2,15 @@
 # Secrets never leak: every module and the role run at -vvv with known secrets (playbook leak.yml), then against a
 # failing API (failing.yml: wrong key, 500s, faults, a broken database URL). files/check_leaks.py then searches both
 # outputs (stdout and stderr) and the emulator's log for every secret, raw, base64 and URL-encoded.
-# ansible-test passes -e @integration_config.yml (neon_api_key, neon_emulator_url, neon_emulator_logs...) in "$@".
+# The variables (neon_api_key, neon_emulator_url, neon_emulator_logs...) come from tests/integration/
+# integration_config.yml, which ansible-test copies next to the targets but gives only to role targets.
 set -euo pipefail
+
+config=../../integration_config.yml
+if [[ ! -f $config ]]; then
+    echo "$config is missing: run this target through scripts/test, which writes it"
+    exit 1
+fi
 
 workdir=$(mktemp -d)
 trap 'rm -rf -- "$workdir"' EXIT
@@ -20,8 +27,8 @@ run() {
     echo "playbook $name: ok ($(wc -l <"$workdir/$name.out") lines of -vvv output)"
 }
 
-run leak leak.yml "$@"
-run failing failing.yml "$@"
+run leak leak.yml -e "@$config" "$@"
+run failing failing.yml -e "@$config" "$@"
 
 python=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 "$python" files/check_leaks.py "$workdir" "$workdir"/leak.out "$workdir"/leak.err "$workdir"/failing.out "$workdir"/failing.err
