@@ -389,3 +389,49 @@ def test_ambiguous_write_never_applied_stops_at_the_budget_with_a_clear_error():
     # every attempt was read back before the next one, the last one too
     assert applied.calls == len(session.calls) > 1
     assert sum(clock.sleeps) <= 5
+
+
+def test_budget_counts_the_time_requests_take():
+    clock = Clock()
+
+    class SlowSession(FakeSession):
+        def request(self, method, url, **kwargs):
+            clock.now += 3.0   # each answer takes 3 s to arrive
+            return super(SlowSession, self).request(method, url, **kwargs)
+
+    session = SlowSession([FakeResponse(423, {'message': 'locked'})] * 100)
+    pacer = RatePacer(rate=1e9, burst=10 ** 6, clock=clock, sleep=clock.sleep)
+    client = NeonClient(KEY, 'http://127.0.0.1:1/api/v2', retry_budget=10, session=session, sleep=clock.sleep,
+                        clock=clock, pacer=pacer)
+    with pytest.raises(RetryBudgetExhausted):
+        client.request('POST', '/x', body={})
+    # no wait starts past the budget: the waits plus the requests before the last one stay within 10 s
+    assert clock.now - 1000.0 - 3.0 <= 10.0
+    assert len(session.calls) < 5
+
+
+def test_retry_after_on_a_locked_or_failing_read_is_honoured():
+    client, dummy, clock = make_client([FakeResponse(423, {'message': 'locked'}, headers={'Retry-After': '2'}),
+                                        FakeResponse(503, {'message': 'busy'}, headers={'Retry-After': '1'}),
+                                        FakeResponse(200, {})])
+    client.get('/x')
+    assert clock.sleeps == [2.0, 1.0]
+
+
+def test_retry_after_date_in_the_past_retries_at_once(monkeypatch):
+    monkeypatch.setattr(_api.time, 'time', lambda: 1767225600.0)
+    client, dummy, clock = make_client([
+        FakeResponse(429, {'message': 'slow down'}, headers={'Retry-After': 'Wed, 31 Dec 2025 23:59:00 GMT'}),
+        FakeResponse(200, {})])
+    client.get('/x')
+    assert clock.sleeps == [0.0]
+
+
+def test_a_failing_read_back_is_raised_as_is():
+    def applied():
+        raise NeonAPIError('read failed', status=500)
+
+    client, session, dummy = make_client([FakeResponse(502, {'message': 'bad gateway'})])
+    with pytest.raises(NeonAPIError) as err:
+        client.write('POST', '/x', body={}, applied=applied)
+    assert err.value.message == 'read failed' and len(session.calls) == 1
