@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,8 +40,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 PLAYBOOKS = os.path.join(BENCH_DIR, 'playbooks')
 DOC = os.path.join(ROOT, 'docs', 'performance.md')
-DOC_START = '<!-- benchmarks/run results: start -->'
-DOC_END = '<!-- benchmarks/run results: end -->'
+# The table goes between these markers; runs with --latency have their own block.
+DOC_MARKERS = '<!-- benchmarks/run %s: start -->', '<!-- benchmarks/run %s: end -->'
 
 PROVIDERS = ('better_auth', 'stack')
 # Seed projects without Neon Auth (tests/emulator/seed.json); the one-task read uses a branch that has it.
@@ -79,10 +80,11 @@ def say(text=''):
 class Emulator(object):
     """The emulator's control API (no key) and the Neon API it serves (with the key)."""
 
-    def __init__(self, root_url, api_url, api_key):
+    def __init__(self, root_url, api_url, api_key, latency=0.0):
         self.root_url = root_url.rstrip('/')
         self.api_url = api_url.rstrip('/')
         self.api_key = api_key
+        self.latency = latency
 
     @staticmethod
     def _call(url, method='GET', body=None, headers=None):
@@ -101,7 +103,10 @@ class Emulator(object):
         return self._call(self.api_url + path, method, body, {'Authorization': 'Bearer %s' % self.api_key})
 
     def reset(self):
+        """Back to the seed; with a latency, every API answer is then delayed by it (a stall fault)."""
         self.control('POST', '/reset')
+        if self.latency:
+            self.control('POST', '/faults', dict(kind='stall', seconds=self.latency, count=1000000))
 
     def take_log(self):
         """The API requests logged since the last call, then an empty log."""
@@ -189,16 +194,22 @@ class Runner(object):
             open(env['NEON_BENCH_RSS_FILE'], 'w').close()
             command += ['-e', 'ansible_python_interpreter=%s' % os.path.join(BENCH_DIR, 'interpreter')]
         with open(stem + '.log', 'w', encoding='utf-8') as log:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.monotonic()
             status = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=env, cwd=self.args.work_dir)
             wall = time.monotonic() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of ansible-playbook and every process it waited for (module runs included): steadier than wall time
+        # on a busy machine.
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         try:
             with open(stem + '.tasks.json', encoding='utf-8') as handle:
                 tasks = json.load(handle)['tasks']
         except (OSError, ValueError, KeyError):
             tasks = []
-        result = dict(label=label, playbook=playbook, wall=round(wall, 3), rc=status, tasks=tasks, log=stem + '.log')
+        result = dict(label=label, playbook=playbook, wall=round(wall, 3), cpu=round(cpu, 3), rc=status, tasks=tasks,
+                      log=stem + '.log')
         if memory:
             result['rss_kib'] = read_rss(env['NEON_BENCH_RSS_FILE'])
         if status != 0:
@@ -376,18 +387,30 @@ def peak_rss(results):
     return best
 
 
+def short_task_name(name):
+    """A role task's name without the role prefix; the argument check without the role's description."""
+    name = name.split(' : ', 1)[-1]
+    return 'Validating arguments' if name.startswith('Validating arguments') else name
+
+
 def task_medians(results):
     """Median seconds per task name over the runs, in playbook order, for tasks that ran."""
     seconds = collections.OrderedDict()
     for result in results:
         for task in result['tasks']:
             if task['outcome'] != 'skipped':
-                seconds.setdefault(task['name'], []).append(task['seconds'])
+                seconds.setdefault(short_task_name(task['name']), []).append(task['seconds'])
     return [(name, median(values)) for name, values in seconds.items()]
 
 
 def verdict(met):
     return '**met**' if met else '**not met**'
+
+
+def side_cells(runs, walls, ratio):
+    """The measured cells of one side of a scenario: wall, CPU, ratio, requests (writes)."""
+    return [spread(walls), '%.2f s' % median([r['cpu'] for r in runs]), ratio,
+            '%s (%s)' % (same(r['api']['requests'] for r in runs), same(r['api']['writes'] for r in runs))]
 
 
 def setup_rows(results, users):
@@ -398,37 +421,47 @@ def setup_rows(results, users):
         for provider in PROVIDERS:
             timed = dict((side, pick(results, phase=phase, provider=provider, side=side, memory=False)) for side in ('role', 'uri'))
             memory = dict((side, pick(results, phase=phase, provider=provider, side=side, memory=True)) for side in ('role', 'uri'))
+            if not timed['role'] or not timed['uri']:
+                continue
             walls = dict((side, [r['wall'] for r in timed[side]]) for side in timed)
-            ratio = median(walls['role']) / median(walls['uri']) if walls['role'] and walls['uri'] else None
+            ratio = median(walls['role']) / median(walls['uri'])
             scenario = '%s, %s, %d users' % ('1. Setup, first run' if phase == 'first' else '2. Converged run',
                                              PROVIDER_TITLES[provider], users)
             for side in ('role', 'uri'):
                 runs = timed[side]
                 kib, module = peak_rss(memory[side])
-                creates = '%s (%s → 201)' % (same(r['api']['user_creates'] for r in runs),
-                                            same(r['api']['user_creates_201'] for r in runs))
-                rows.append([scenario if side == 'role' else '', SIDE_TITLES[side], spread(walls[side]),
-                             '%.2f×' % ratio if side == 'role' and ratio else '',
-                             same(r['api']['requests'] for r in runs), same(r['api']['writes'] for r in runs),
-                             creates, same(r['api']['key_sets_minted'] for r in runs),
-                             same(r['rows'] for r in runs), '%s (%s)' % (mib(kib), module or '-'),
-                             same(0 if r['rc'] == 0 else 1 for r in runs)])
-            role_runs = timed['role']
-            if phase == 'first' and ratio is not None:
-                targets.append(('Setup, first run ≤ %.1f× the uri playbook (%s)' % (SETUP_RATIO_TARGET, PROVIDER_TITLES[provider]),
+                rows.append([scenario if side == 'role' else '', SIDE_TITLES[side]]
+                            + side_cells(runs, walls[side], '%.2f×' % ratio if side == 'role' else '')
+                            + ['%s (%s)' % (same(r['api']['user_creates'] for r in runs),
+                                            same(r['api']['user_creates_201'] for r in runs)),
+                               same(r['api']['key_sets_minted'] for r in runs),
+                               '%s (%s distinct)' % (same(r['rows'] for r in runs), same(r['distinct_emails'] for r in runs)),
+                               '%s (%s)' % (mib(kib), module or '-'),
+                               str(len([r for r in runs if r['rc'] != 0]))])
+            title = PROVIDER_TITLES[provider]
+            if phase == 'first':
+                targets.append(('Setup, first run ≤ %.1f× the uri playbook (%s, %d users)' % (SETUP_RATIO_TARGET, title, users),
                                 '%.2f× (%.2f s vs %.2f s)' % (ratio, median(walls['role']), median(walls['uri'])),
                                 ratio <= SETUP_RATIO_TARGET))
-            if phase == 'converged' and role_runs:
-                writes = max(r['api']['writes'] for r in role_runs)
-                reads = max(r['api']['reads'] for r in role_runs)
-                targets.append(('Converged run: zero writes (%s)' % PROVIDER_TITLES[provider],
-                                '%d writes, %d reads (%s)' % (writes, reads, route_list(role_runs[-1]['api']['routes'])),
-                                writes == 0))
+                continue
+            targets.extend(converged_targets(title, timed))
     return rows, targets
 
 
-def route_list(routes):
-    return ', '.join('%s×%d' % (name.replace(' 200', '').replace(' 201', ' →201'), count) for name, count in routes.items())
+def converged_targets(title, timed):
+    """Zero writes; reads at most one per resource kind plus one database query for all users."""
+    last = timed['role'][-1]
+    writes = max(r['api']['writes'] for r in timed['role'])
+    reads = dict((route.rsplit(' ', 1)[0], count) for route, count in last['api']['routes'].items())
+    source = [task['users'].get('existence_source') for task in last['tasks'] if task.get('users')]
+    one_query = source == ['database']
+    return [('Converged run: zero write requests (%s)' % title,
+             '%d writes (uri playbook: %s)' % (writes, same(r['api']['writes'] for r in timed['uri'])), writes == 0),
+            ('Converged run: reads ≤ one per resource kind + one DB query for all users (%s)' % title,
+             '%d reads of %d kinds (%s); users: %s' % (
+                 last['api']['reads'], len(reads), ', '.join('%s×%d' % item for item in sorted(reads.items())),
+                 'one DB query' if one_query else 'existence from %s' % (source or ['?'])[0]),
+             one_query and all(count <= 1 for count in reads.values()))]
 
 
 def one_task_rows(results):
@@ -437,20 +470,22 @@ def one_task_rows(results):
     memory = dict((side, pick(results, side=side, memory=True)) for side in ('module', 'uri'))
     walls = dict((side, [r['wall'] for r in timed[side]]) for side in timed)
     tasks = dict((side, [r['tasks'][0]['seconds'] for r in timed[side] if r['tasks']]) for side in timed)
+    cpus = dict((side, [r['cpu'] for r in timed[side]]) for side in timed)
     wall_ratio = median(walls['module']) / median(walls['uri'])
     task_ratio = median(tasks['module']) / median(tasks['uri']) if tasks['module'] and tasks['uri'] else None
+    cpu_ratio = median(cpus['module']) / median(cpus['uri'])
     for side in ('module', 'uri'):
         kib, module = peak_rss(memory[side])
-        rows.append(['4. One task (one GET)' if side == 'module' else '', SIDE_TITLES[side],
-                     '%s; task %s' % (spread(walls[side]), spread(tasks[side])),
-                     ('%.2f× (task %.2f×)' % (wall_ratio, task_ratio)) if side == 'module' and task_ratio else '',
-                     same(r['api']['requests'] for r in timed[side]), same(r['api']['writes'] for r in timed[side]),
-                     '-', '-', '-', '%s (%s)' % (mib(kib), module or '-'),
-                     same(0 if r['rc'] == 0 else 1 for r in timed[side])])
+        cells = side_cells(timed[side], walls[side], '%.2f× (task %.2f×)' % (wall_ratio, task_ratio or 0)
+                           if side == 'module' else '')
+        cells[0] += '; task %s' % spread(tasks[side])
+        rows.append(['4. One task (one GET)' if side == 'module' else '', SIDE_TITLES[side]] + cells
+                    + ['-', '-', '-', '%s (%s)' % (mib(kib), module or '-'),
+                       str(len([r for r in timed[side] if r['rc'] != 0]))])
     target = ('One task ≤ %.1f× the uri task' % ONE_TASK_RATIO_TARGET,
-              'task %.2f× (%.3f s vs %.3f s); playbook %.2f× (%.2f s vs %.2f s)' % (
-                  task_ratio, median(tasks['module']), median(tasks['uri']), wall_ratio, median(walls['module']),
-                  median(walls['uri'])),
+              'task %.2f× (%.3f s vs %.3f s); playbook %.2f× (%.2f s vs %.2f s); CPU %.2f×' % (
+                  task_ratio or 0, median(tasks['module']), median(tasks['uri']), wall_ratio, median(walls['module']),
+                  median(walls['uri']), cpu_ratio),
               task_ratio is not None and task_ratio <= ONE_TASK_RATIO_TARGET)
     return rows, [target]
 
@@ -465,14 +500,17 @@ def bulk_rows(results, users):
     unhandled = len([reason for reason in outcome.get('failed_reasons') or [] if '429' in (reason or '')])
     ratio = result['wall'] / floor
     kib, module = peak_rss(results)
-    rows = [['3. Bulk, %d users, rate limits on' % users, SIDE_TITLES['module'], '%.2f s; task %.2f s' % (
-        result['wall'], task.get('seconds', 0)), '%.2f× floor' % ratio, str(result['api']['requests']),
-        str(result['api']['writes']), '%d (%d → 201)' % (result['api']['user_creates'], result['api']['user_creates_201']),
-        '-', str(result['rows']), '%s (%s)' % (mib(kib), module or '-'), str(0 if result['rc'] == 0 else 1)],
-        ['', 'rate-limit floor', '%.2f s' % floor, '', str(users), str(users), '', '', '', '', '']]
+    cells = side_cells([result], [result['wall']], '%.2f× floor' % ratio)
+    cells[0] += '; task %.2f s' % task.get('seconds', 0)
+    rows = [['3. Bulk, %d users, rate limits on' % users, SIDE_TITLES['module']] + cells
+            + ['%d (%d)' % (result['api']['user_creates'], result['api']['user_creates_201']), '-',
+               '%d (%d distinct)' % (result['rows'], result['distinct_emails']), '%s (%s)' % (mib(kib), module or '-'),
+               str(0 if result['rc'] == 0 else 1)],
+            ['', 'rate-limit floor (%d/min)' % RATE_LIMIT['per_minute'], '%.2f s' % floor, '', '', '%d (%d)' % (users, users),
+             '', '', '', '', '']]
     met = ratio <= BULK_RATIO_TARGET and failed == 0 and duplicates == 0 and unhandled == 0 and result['rows'] == users
-    target = ('Bulk %d users ≤ %.2f× the floor, zero failed users, duplicates, unhandled 429s' % (users, BULK_RATIO_TARGET),
-              '%.2f× (%.1f s vs %.1f s); %d failed, %d duplicates, %d rows; 429 seen %d, unhandled %d' % (
+    target = ('Bulk %d users ≤ %.2f× the floor; zero failed users, duplicates, unhandled 429s' % (users, BULK_RATIO_TARGET),
+              '%.2f× (%.1f s vs %.1f s); %d failed, %d duplicates, %d rows; 429 answers seen %d, unhandled %d' % (
                   ratio, result['wall'], floor, failed, duplicates, result['rows'], result['api']['status_429'], unhandled),
               met)
     return rows, [target]
@@ -493,8 +531,26 @@ def machine():
                 date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
 
 
+def doc_block(args):
+    return 'results-latency' if args.latency else 'results'
+
+
+def shown_command(argv):
+    """The options of this run as a person would type them (without the ones benchmarks/run adds)."""
+    shown = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ('--collections', '--work-dir'):
+            skip = True
+        elif not arg.startswith(('--collections=', '--work-dir=')) and arg != '--update-docs':
+            shown.append(arg)
+    return ' '.join(['./benchmarks/run'] + shown)
+
+
 def markdown(args, results, host, started_load):
-    header = ['Scenario', 'Side', 'Wall time, median (min–max)', 'Ratio', 'Requests', 'Writes',
+    header = ['Scenario', 'Side', 'Wall time, median (min–max)', 'CPU time', 'Ratio (wall)', 'Requests (writes)',
               'User creates sent (→ 201)', 'Key sets minted', 'User rows after', 'Peak module RSS', 'Failed runs']
     rows, targets = [], []
     for scenario, build in (('setup', lambda found: setup_rows(found, args.users)),
@@ -505,12 +561,12 @@ def markdown(args, results, host, started_load):
             more_rows, more_targets = build(found)
             rows.extend(more_rows)
             targets.extend(more_targets)
-    lines = [DOC_START, '',
-             'Run %s: `./benchmarks/run --runs %d --one-task-runs %d --users %d --bulk-users %d%s` on %s, %d CPUs, '
-             'Python %s, %s; load average %s at the start, %s at the end.' % (
-                 host['date'], args.runs, args.one_task_runs, args.users, args.bulk_users,
-                 ' --skip-bulk' if args.skip_bulk else '', host['system'], host['nproc'], host['python'],
-                 host['ansible'], started_load, host['load']), '',
+    lines = [DOC_MARKERS[0] % doc_block(args), '',
+             'Run %s: `%s` (%d timed runs of each setup pair, %d of each one-task playbook, %d memory runs, '
+             'every API answer delayed %.3f s) on %s, %d CPUs, Python %s, %s; load average %s at the start, %s at '
+             'the end.' % (host['date'], shown_command(args.argv), args.runs, args.one_task_runs, args.memory_runs,
+                           args.latency, host['system'], host['nproc'], host['python'], host['ansible'], started_load,
+                           host['load']), '',
              '| %s |' % ' | '.join(header), '|%s' % ''.join('---|' for dummy in header)]
     lines.extend('| %s |' % ' | '.join(row) for row in rows)
     lines += ['', '| Target | Measured | Result |', '|---|---|---|']
@@ -525,19 +581,20 @@ def markdown(args, results, host, started_load):
     if breakdown:
         lines += ['', 'Role task times (median):', '']
         lines.extend('- %s' % line for line in breakdown)
-    lines += ['', DOC_END]
+    lines += ['', DOC_MARKERS[1] % doc_block(args)]
     return '\n'.join(lines) + '\n'
 
 
-def update_doc(table):
+def update_doc(args, table):
+    start_marker, end_marker = (marker % doc_block(args) for marker in DOC_MARKERS)
     with open(DOC, encoding='utf-8') as handle:
         text = handle.read()
-    start, end = text.find(DOC_START), text.find(DOC_END)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        say('docs/performance.md has no %s ... %s block: not updated' % (DOC_START, DOC_END))
+        say('docs/performance.md has no %s ... %s block: not updated' % (start_marker, end_marker))
         return False
     with open(DOC, 'w', encoding='utf-8') as handle:
-        handle.write(text[:start] + table.rstrip('\n') + text[end + len(DOC_END):])
+        handle.write(text[:start] + table.rstrip('\n') + text[end + len(end_marker):])
     return True
 
 
@@ -552,12 +609,17 @@ def parse_args(argv):
     parser.add_argument('--skip-bulk', action='store_true', help='leave out the bulk scenario (about 90 s)')
     parser.add_argument('--only', choices=['setup', 'bulk', 'one-task'], action='append',
                         help='run only this scenario (repeatable)')
+    parser.add_argument('--latency', type=float, default=0.0,
+                        help='delay every API answer by this many seconds, as a remote API would (default 0)')
     parser.add_argument('--update-docs', action='store_true', help='put the table into docs/performance.md')
     parser.add_argument('--collections', required=True, help='ANSIBLE_COLLECTIONS_PATH holding community.neon')
     parser.add_argument('--work-dir', required=True, help='vars files, env files, logs and results')
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.runs < 1 or args.one_task_runs < 1 or args.memory_runs < 0 or args.users < 1 or args.bulk_users < 1:
         parser.error('--runs, --one-task-runs, --users and --bulk-users must be at least 1, --memory-runs at least 0')
+    if not 0 <= args.latency <= 600:
+        parser.error('--latency must be between 0 and 600 seconds')
     return args
 
 
@@ -567,7 +629,8 @@ def main(argv=None):
         if not os.environ.get(name):
             say('%s is not set: run benchmarks/run, which starts the emulator' % name)
             return 2
-    emulator = Emulator(os.environ['NEON_EMULATOR_URL'], os.environ['NEON_API_ENDPOINT'], os.environ['NEON_API_KEY'])
+    emulator = Emulator(os.environ['NEON_EMULATOR_URL'], os.environ['NEON_API_ENDPOINT'], os.environ['NEON_API_KEY'],
+                        args.latency)
     runner = Runner(args, emulator)
     only = set(args.only or ['setup', 'bulk', 'one-task'])
     if args.skip_bulk:
@@ -582,13 +645,14 @@ def main(argv=None):
         results.extend(scenario_bulk(runner, emulator, args))
     host = machine()
     table = markdown(args, results, host, started_load)
-    with open(os.path.join(args.work_dir, 'results.json'), 'w', encoding='utf-8') as handle:
+    stem = os.path.join(args.work_dir, doc_block(args))
+    with open(stem + '.json', 'w', encoding='utf-8') as handle:
         json.dump(dict(machine=host, args=vars(args), results=results), handle, indent=1)
-    with open(os.path.join(args.work_dir, 'results.md'), 'w', encoding='utf-8') as handle:
+    with open(stem + '.md', 'w', encoding='utf-8') as handle:
         handle.write(table)
     say('\n' + table)
-    say('raw results: %s' % os.path.join(args.work_dir, 'results.json'))
-    if args.update_docs and update_doc(table):
+    say('raw results: %s.json, table: %s.md, playbook logs: %s' % (stem, stem, os.path.join(args.work_dir, 'logs')))
+    if args.update_docs and update_doc(args, table):
         say('docs/performance.md updated')
     return 1 if [r for r in results if r['rc'] != 0] else 0
 

@@ -38,7 +38,7 @@ def users_outcome(result):
     if not isinstance(users, list):
         return None
     failed = [u for u in users if isinstance(u, dict) and u.get('action') in ('failed', 'skipped')]
-    return dict(summary=result.get('summary'), failed=len(failed),
+    return dict(summary=result.get('summary'), failed=len(failed), existence_source=result.get('existence_source'),
                 failed_reasons=[u.get('reason') for u in failed[:FAILED_REASONS_KEPT]])
 
 
