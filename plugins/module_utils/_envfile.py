@@ -174,10 +174,13 @@ def render(text, values):
 
 
 def parse_mode(value):
-    """A file mode from an option: an int is used as is, a string is read as octal ('0600', '640'). None if invalid."""
+    """A file mode from an option: an int up to 0o777 is used as is, a string is read as octal ('0600', '640'). None if invalid."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
+        # An unquoted YAML 644 or 600 is a decimal int (0o1204, 0o1130): refuse it rather than set odd bits on a secrets file.
+        if value > 0o777:
+            return None
         mode = value
     elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
         mode = int(value.strip(), 8)

@@ -145,7 +145,7 @@ def test_parse_mode(value, mode):
     assert parse_mode(value) == mode
 
 
-@pytest.mark.parametrize('value', ['u=rw', '0800', '06', '', None, True, -1, 0o10000, 'rw-------'])
+@pytest.mark.parametrize('value', ['u=rw', '0800', '06', '', None, True, -1, 0o10000, 'rw-------', 644, 600, 640])
 def test_parse_mode_refuses(value):
     assert parse_mode(value) is None
 
