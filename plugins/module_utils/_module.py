@@ -120,7 +120,11 @@ class NeonModule(object):
         if not self.params.get('api_key'):
             self.fail('No Neon API key: set the api_key option or the NEON_API_KEY environment variable '
                       '(for a group of tasks, module_defaults with group/community.neon.neon).')
-        endpoint = self.params['api_endpoint'] or DEFAULT_ENDPOINT
+        endpoint = self.params['api_endpoint']
+        if endpoint is None or not endpoint.strip():
+            # An empty value (say, an unset variable) must not silently send the key to Neon's production API.
+            self.fail('api_endpoint is empty: give the API base URL (%s for Neon), or omit the option to use '
+                      'NEON_API_ENDPOINT or that default' % DEFAULT_ENDPOINT)
         parsed = urlparse(endpoint)
         if parsed.scheme not in ('https', 'http') or not parsed.hostname:
             self.fail('api_endpoint %r is not an http(s) URL such as %s' % (endpoint, DEFAULT_ENDPOINT))
@@ -146,7 +150,7 @@ class NeonModule(object):
         if self._client is None:
             self._client = NeonClient(
                 api_key=self.params['api_key'],
-                endpoint=self.params['api_endpoint'] or DEFAULT_ENDPOINT,
+                endpoint=self.params['api_endpoint'],
                 timeout=self.params['api_timeout'],
                 retry_budget=self.params['api_retry_budget'],
                 validate_certs=self.params['validate_certs'],

@@ -167,6 +167,7 @@ def test_stack_absent_needs_no_branch_lookup(neon, run_module):
     ({'branch_id': 'x' * 61}, 'not a valid Neon id'),
     ({'api_endpoint': 'http://neon.example.com/api/v2'}, 'not loopback'),
     ({'api_endpoint': 'ftp://x'}, 'not an http(s) URL'),
+    ({'api_endpoint': ''}, 'api_endpoint is empty'),
     ({'auth_provider': 'firebase'}, 'value of auth_provider must be one of'),
     ({'database_name': ''}, 'database_name is empty'),
     ({'role_name': ' '}, 'role_name is empty'),
