@@ -128,15 +128,19 @@ class RatePacer(object):
         self.updated = clock()
 
     def acquire(self):
+        self._refill()
+        if self.tokens < 1:
+            self.sleep((1 - self.tokens) / self.rate)
+            # A sleep that lasted longer than asked (a busy machine) earned tokens too: counted, not lost.
+            # It lasted at least what was asked, so a token is due even if rounding says 0.999...
+            self._refill()
+            self.tokens = max(self.tokens, 1.0)
+        self.tokens -= 1
+
+    def _refill(self):
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens < 1:
-            wait = (1 - self.tokens) / self.rate
-            self.sleep(wait)
-            self.updated = self.clock()
-            self.tokens = 1
-        self.tokens -= 1
 
 
 class Response(object):
